@@ -1,0 +1,190 @@
+"""Per-patient trajectory figures: one per outcome, plus the CSA-against-pain panel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from charts.data import DEFAULT_SPECS, Observation, OutcomeSpec, SessionMarker, TrajectoryData
+from charts.response import (
+    change_from_baseline,
+    find_baseline,
+    format_change,
+    responder_label,
+)
+from charts.style import SESSION_COLOUR, base_layout, colour, rgba
+from charts.trajectory_parts import csa_traces, session_hover
+
+X_TITLE = "Days since first session"
+
+
+def build_trajectory_figures(
+    data: TrajectoryData, specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS
+) -> dict[str, go.Figure]:
+    """Return one figure per outcome (in `specs` order) that has observations."""
+    by_outcome: dict[str, list[Observation]] = {}
+    for obs in data.observations:
+        by_outcome.setdefault(obs.outcome, []).append(obs)
+    return {
+        outcome: build_outcome_figure(by_outcome[outcome], spec, data.sessions, data.synthetic)
+        for outcome, spec in specs.items()
+        if outcome in by_outcome
+    }
+
+
+def build_outcome_figure(
+    observations: Sequence[Observation],
+    spec: OutcomeSpec,
+    sessions: Sequence[SessionMarker] = (),
+    synthetic: bool = False,
+) -> go.Figure:
+    """Return the trajectory figure of one outcome: a line per region, sessions, baselines."""
+    regions: dict[str, list[Observation]] = {}
+    for obs in observations:
+        regions.setdefault(obs.region_code, []).append(obs)
+    days = [obs.day for obs in observations] + [s.day for s in sessions]
+    span = (min(days), max(days))
+    traces: list[dict] = []
+    for index, region_obs in enumerate(regions.values()):
+        ordered = sorted(region_obs, key=lambda o: (o.day, o.when))
+        traces.extend(region_traces(ordered, spec, span, colour(index)))
+    if sessions:
+        traces.append(session_trace(sessions, spec.range[1]))
+    layout = base_layout(X_TITLE, spec.label, synthetic)
+    layout["yaxis"]["range"] = list(spec.range)
+    layout["shapes"] = [session_shape(s.day) for s in sessions]
+    return go.Figure(data=traces, layout=layout)
+
+
+def region_traces(
+    ordered: Sequence[Observation], spec: OutcomeSpec, span: tuple[float, float], hue: str
+) -> list[dict]:
+    """Return the traces of one region: band, baseline, line, and missed markers."""
+    label = ordered[0].region_label or "Overall"
+    group = ordered[0].region_code or "overall"
+    baseline = None
+    if spec.responder_max is None:
+        baseline = find_baseline((o.day, o.value) for o in ordered)
+    traces = []
+    if baseline is not None:
+        traces.extend(baseline_traces(baseline, spec.mcid_points, span, hue, group))
+    traces.append(_line_trace(ordered, spec, baseline, label, group, hue))
+    missed = [o for o in ordered if o.missed or o.value is None]
+    if missed:
+        traces.append(_missed_trace(missed, spec.range[0], label, group, hue))
+    return traces
+
+
+def legend_name(label: str, ordered: Sequence[Observation], spec: OutcomeSpec,
+                baseline: float | None) -> str:
+    """Return 'Right wrist: −5 (−63%) · substantial' for the latest answered value."""
+    answered = [o for o in ordered if o.value is not None]
+    if not answered:
+        return f"{label}: no answers"
+    latest = answered[-1].value
+    if spec.responder_max is not None:
+        verdict = "responder" if latest <= spec.responder_max else "not a responder"
+        return f"{label}: {latest:g} · {verdict}"
+    if len(answered) == 1:
+        return f"{label}: baseline {latest:g}"
+    change = format_change(*change_from_baseline(baseline, latest, spec.direction))
+    verdict = responder_label(baseline, latest, spec.direction, spec.mcid_points)
+    return f"{label}: {change} · {verdict}"
+
+
+def baseline_traces(
+    baseline: float, mcid: float | None, span: tuple[float, float], hue: str, group: str
+) -> list[dict]:
+    """Return the MCID band (baseline ± MCID, filled) and the dashed baseline line."""
+    x0, x1 = span
+    common = {"type": "scatter", "legendgroup": group, "showlegend": False, "hoverinfo": "skip"}
+    traces = []
+    if mcid:
+        low, high = baseline - mcid, baseline + mcid
+        traces.append({
+            **common, "name": "MCID band", "mode": "lines", "fill": "toself",
+            "x": [x0, x1, x1, x0, x0], "y": [low, low, high, high, low],
+            "fillcolor": rgba(hue, 0.08), "line": {"width": 0},
+        })
+    traces.append({
+        **common, "name": "baseline", "mode": "lines", "x": [x0, x1], "y": [baseline, baseline],
+        "line": {"color": hue, "width": 1, "dash": "dash"},
+    })
+    return traces
+
+
+def _line_trace(ordered, spec, baseline, label, group, hue) -> dict:
+    xs, ys, hover = [], [], []
+    for obs in ordered:
+        xs.append(obs.day)
+        ys.append(None if obs.missed else obs.value)
+        hover.append(_point_hover(obs, label, spec, baseline))
+    return {
+        "type": "scatter", "mode": "lines+markers", "name": legend_name(label, ordered, spec,
+                                                                          baseline),
+        "legendgroup": group, "x": xs, "y": ys, "hovertext": hover,
+        "hovertemplate": "%{hovertext}<extra></extra>", "connectgaps": False,
+        "cliponaxis": False, "line": {"color": hue, "width": 2}, "marker": {"size": 8},
+    }
+
+
+def _point_hover(obs: Observation, label: str, spec: OutcomeSpec, baseline) -> str:
+    head = f"<b>{label}</b><br>{obs.when:%d %b %Y} · {obs.timepoint}"
+    if obs.missed or obs.value is None:
+        return f"{head}<br>missed"
+    text = f"{head}<br>{spec.label}: {obs.value:g}"
+    if baseline is not None:
+        change = format_change(*change_from_baseline(baseline, obs.value, spec.direction))
+        text += f"<br>Change from baseline: {change}"
+    return text
+
+
+def _missed_trace(missed, bottom, label, group, hue) -> dict:
+    return {
+        "type": "scatter", "mode": "markers", "name": "missed", "legendgroup": group,
+        "showlegend": False, "x": [o.day for o in missed], "y": [bottom] * len(missed),
+        "hovertext": [f"<b>{label}</b><br>{o.when:%d %b %Y} · {o.timepoint}<br>missed"
+                      for o in missed],
+        "hovertemplate": "%{hovertext}<extra></extra>", "cliponaxis": False,
+        "marker": {"symbol": "circle-open", "size": 11, "color": hue, "line": {"width": 2}},
+    }
+
+
+def session_shape(day: float) -> dict:
+    """Return the vertical dotted line marking a session."""
+    return {
+        "type": "line", "xref": "x", "yref": "paper", "x0": day, "x1": day, "y0": 0, "y1": 1,
+        "layer": "below", "line": {"color": SESSION_COLOUR, "width": 1, "dash": "dot"},
+    }
+
+
+def session_trace(sessions: Sequence[SessionMarker], top: float) -> dict:
+    """Return the hoverable markers at the top of the axis describing each session."""
+    return {
+        "type": "scatter", "mode": "markers", "name": "Sessions", "legendgroup": "sessions",
+        "x": [s.day for s in sessions], "y": [top] * len(sessions),
+        "hovertext": [session_hover(s) for s in sessions],
+        "hovertemplate": "%{hovertext}<extra></extra>", "cliponaxis": False,
+        "marker": {"symbol": "triangle-down", "size": 11, "color": SESSION_COLOUR,
+                   "opacity": 0.6},
+    }
+
+
+def build_csa_figure(data: TrajectoryData, csa_reference: float = 10.0) -> go.Figure | None:
+    """Return CSA (mm²) against pain per region, with the reference CSA line, or None."""
+    traces = csa_traces(data.csa_points)
+    if not traces:
+        return None
+    layout = base_layout("Cross-sectional area (mm²)", "Pain (NRS 0-10)", data.synthetic)
+    layout["yaxis"]["range"] = [0, 10]
+    layout["shapes"] = [{
+        "type": "line", "xref": "x", "yref": "paper", "x0": csa_reference, "x1": csa_reference,
+        "y0": 0, "y1": 1, "line": {"color": "#b00020", "width": 1, "dash": "dash"},
+    }]
+    layout.setdefault("annotations", []).append({
+        "text": f"{csa_reference:g} mm² (median/ulnar)", "xref": "x", "yref": "paper",
+        "x": csa_reference, "y": 1, "xanchor": "left", "yanchor": "bottom",
+        "showarrow": False,
+    })
+    return go.Figure(data=traces, layout=layout)
