@@ -1,0 +1,57 @@
+"""NerveTrack surveys: the functional core (no flask, sqlmodel, sqlalchemy or webapp here).
+
+Public API:
+- catalogue: ``load_regions() -> list[Region]``, ``get_region(code) -> Region`` (KeyError),
+  ``nerves() -> list[tuple[slug, name]]``
+- bodymap: ``render_body_map_svg(region_code) -> str``
+- loader: ``load_library(extra_dir: Path | None = None) -> InstrumentLibrary`` with
+  ``.get(id, version=None)``, ``.all()``, ``.errors: list[DefinitionError]``
+- schema: ``Instrument``, ``Item``, ``ScoreRule``, ``FlagRule``,
+  ``DefinitionError(file, item, reason)``
+- scoring: ``score_answers(defn, answers) -> dict[score_id, ScoreResult]``
+- validation (re-exported by scoring): ``validate_answers(defn, raw, *, partial=False)
+  -> (clean, errors)``, ``unknown_fields(defn, raw) -> list[str]``
+- safety (re-exported by scoring): ``evaluate_flags(defn, answers) -> list[Flag]``
+- outcomes: ``change_from_baseline``, ``classify_response``, ``is_worsening``,
+  ``pgic_worsening``, ``pgic_responder``
+"""
+
+from surveys.bodymap import render_body_map_svg
+from surveys.catalogue import Region, get_region, load_regions, nerves
+from surveys.loader import InstrumentLibrary, load_library
+from surveys.outcomes import (
+    Change,
+    change_from_baseline,
+    classify_response,
+    is_worsening,
+    pgic_responder,
+    pgic_worsening,
+)
+from surveys.safety import Flag, evaluate_flags
+from surveys.schema import DefinitionError, Instrument
+from surveys.scoring import ScoreResult, score_answers
+from surveys.validation import unknown_fields, validate_answers
+
+__all__ = [
+    "Change",
+    "DefinitionError",
+    "Flag",
+    "Instrument",
+    "InstrumentLibrary",
+    "Region",
+    "ScoreResult",
+    "change_from_baseline",
+    "classify_response",
+    "evaluate_flags",
+    "get_region",
+    "is_worsening",
+    "load_library",
+    "load_regions",
+    "nerves",
+    "pgic_responder",
+    "pgic_worsening",
+    "render_body_map_svg",
+    "score_answers",
+    "unknown_fields",
+    "validate_answers",
+]
