@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 MODERATE_PERCENT = 30.0
@@ -67,7 +68,13 @@ def find_baseline(points: Iterable[tuple[float, float | None]]) -> float | None:
 def format_change(points: float, percent: float | None) -> str:
     """Format a change as '−5 (−63%)' with a true minus sign."""
     text = _signed(points)
-    return text if percent is None else f"{text} ({_signed(round(percent))}%)"
+    return text if percent is None else f"{text} ({_signed(_round_half_away(percent))}%)"
+
+
+def _round_half_away(number: float) -> int:
+    # round() is banker's rounding: 62.5 would print as 62, clinicians expect 63.
+    magnitude = math.floor(abs(number) + 0.5)
+    return int(-magnitude if number < 0 else magnitude)
 
 
 def _signed(number: float) -> str:
