@@ -186,6 +186,7 @@ def cross_check(defn: Instrument) -> list[tuple[str, str]]:
         if item.depends_on is not None and item.depends_on not in known - {item.id}:
             problems.append((item.id, f"depends_on refers to unknown item {item.depends_on!r}"))
     for score in defn.scores:
+        problems += [(score.id, f"item {d!r} listed twice") for d in _duplicates(score.items)]
         problems += [
             (score.id, f"score refers to unknown item {ref!r}")
             for ref in score.items
