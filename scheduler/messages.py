@@ -82,9 +82,11 @@ def _sms(words: dict, name: str, clinic: str, deadline: str, short_deadline: str
         words["sms"].format(name=name, clinic=clinic, deadline=deadline, link=link),
         words["sms"].format(name=name, clinic=clinic, deadline=short_deadline, link=link),
         words["sms_short"].format(clinic=clinic, deadline=short_deadline, link=link),
+        words["sms_short"].format(clinic=clinic, deadline=short_deadline.split(",")[0], link=link),
     ]
     fitting = [c for c in candidates if len(c) <= SMS_LIMIT]
-    return fitting[0] if fitting else candidates[-1]
+    # when nothing fits, keep the hour of the deadline: it will be split anyway
+    return fitting[0] if fitting else candidates[-2]
 
 
 def build_reminder(first_name: str, clinic_name: str, deadline_utc: datetime, tz: str, link: str,
