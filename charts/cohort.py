@@ -130,9 +130,13 @@ def change_figure(table: Sequence[dict]) -> go.Figure:
     nerves: dict[str, list[dict]] = {}
     for cell in table:
         nerves.setdefault(cell["nerve"], []).append(cell)
-    traces: list[dict] = []
+    bands: list[dict] = []
+    lines: list[dict] = []
     for index, cells in enumerate(nerves.values()):
-        traces.extend(_iqr_traces(cells, colour(index)))
+        q1, q3, median = _iqr_traces(cells, colour(index))
+        bands += [q1, q3]
+        lines.append(median)
+    traces = bands + lines  # every band under every median line, so no fill tints a line
     layout = base_layout("Weeks since first session", "Change from baseline (points)")
     return go.Figure(data=traces, layout=layout)
 
@@ -147,7 +151,7 @@ def _iqr_traces(cells: Sequence[dict], hue: str) -> list[dict]:
         {**common, "name": f"{label} Q1", "y": [c["q1"] for c in cells], "showlegend": False,
          "hoverinfo": "skip", "line": {"width": 0, "color": hue}},
         {**common, "name": f"{label} IQR", "y": [c["q3"] for c in cells], "showlegend": False,
-         "hoverinfo": "skip", "fill": "tonexty", "fillcolor": rgba(hue, 0.15),
+         "hoverinfo": "skip", "fill": "tonexty", "fillcolor": rgba(hue, 0.12),
          "line": {"width": 0, "color": hue}},
         {**common, "mode": "lines+markers", "name": label, "y": [c["median"] for c in cells],
          "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>",

@@ -17,6 +17,7 @@ from charts.style import SESSION_COLOUR, base_layout, colour, rgba
 from charts.trajectory_parts import csa_traces, session_hover
 
 X_TITLE = "Days since first session"
+BAND_REGIONS = 2
 
 
 def build_trajectory_figures(
@@ -45,10 +46,13 @@ def build_outcome_figure(
         regions.setdefault(obs.region_code, []).append(obs)
     days = [obs.day for obs in observations] + [s.day for s in sessions]
     span = (min(days), max(days))
+    # Seven overlapping bands are an unreadable grey wash: past BAND_REGIONS regions each band
+    # starts hidden and appears when its region is isolated (double-tap in the legend).
+    band = True if len(regions) <= BAND_REGIONS else "legendonly"
     traces: list[dict] = []
     for index, region_obs in enumerate(regions.values()):
         ordered = sorted(region_obs, key=lambda o: (o.day, o.when))
-        traces.extend(region_traces(ordered, spec, span, colour(index)))
+        traces.extend(region_traces(ordered, spec, span, colour(index), band))
     if sessions:
         traces.append(session_trace(sessions, spec.range[1]))
     layout = base_layout(X_TITLE, spec.label, synthetic)
@@ -58,7 +62,8 @@ def build_outcome_figure(
 
 
 def region_traces(
-    ordered: Sequence[Observation], spec: OutcomeSpec, span: tuple[float, float], hue: str
+    ordered: Sequence[Observation], spec: OutcomeSpec, span: tuple[float, float], hue: str,
+    band: bool | str = True,
 ) -> list[dict]:
     """Return the traces of one region: band, baseline, line, and missed markers."""
     label = ordered[0].region_label or "Overall"
@@ -68,7 +73,7 @@ def region_traces(
         baseline = find_baseline((o.day, o.value) for o in ordered)
     traces = []
     if baseline is not None:
-        traces.extend(baseline_traces(baseline, spec.mcid_points, span, hue, group))
+        traces.extend(baseline_traces(baseline, spec.mcid_points, span, hue, group, band))
     traces.append(_line_trace(ordered, spec, baseline, label, group, hue))
     missed = [o for o in ordered if o.missed or o.value is None]
     if missed:
@@ -94,9 +99,10 @@ def legend_name(label: str, ordered: Sequence[Observation], spec: OutcomeSpec,
 
 
 def baseline_traces(
-    baseline: float, mcid: float | None, span: tuple[float, float], hue: str, group: str
+    baseline: float, mcid: float | None, span: tuple[float, float], hue: str, group: str,
+    band: bool | str = True,
 ) -> list[dict]:
-    """Return the MCID band (baseline ± MCID, filled) and the dashed baseline line."""
+    """Return the MCID band (baseline ± MCID, filled; `band` is its visibility) and baseline."""
     x0, x1 = span
     common = {"type": "scatter", "legendgroup": group, "showlegend": False, "hoverinfo": "skip"}
     traces = []
@@ -105,7 +111,7 @@ def baseline_traces(
         traces.append({
             **common, "name": "MCID band", "mode": "lines", "fill": "toself",
             "x": [x0, x1, x1, x0, x0], "y": [low, low, high, high, low],
-            "fillcolor": rgba(hue, 0.08), "line": {"width": 0},
+            "fillcolor": rgba(hue, 0.12), "line": {"width": 0}, "visible": band,
         })
     traces.append({
         **common, "name": "baseline", "mode": "lines", "x": [x0, x1], "y": [baseline, baseline],

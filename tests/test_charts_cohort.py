@@ -51,14 +51,15 @@ def test_change_table_medians_iqr_and_n(view):
 
 def test_change_figure_median_line_and_iqr_band(view):
     fig = view.figures["change"].to_plotly_json()
-    assert len(fig["data"]) == 6  # Q1, Q3 (filled to Q1), median for each of 2 nerves
-    q1, q3, median = fig["data"][:3]
+    assert len(fig["data"]) == 6  # Q1, Q3 (filled to Q1) for each nerve, then the medians
+    q1, q3, _, _, median, _ = fig["data"]
     assert median["name"] == "Median (carpal tunnel)"
     assert list(median["x"]) == [0, 4, 12]
     assert list(median["y"]) == [0, -1.5, -2]
     assert list(q1["y"]) == [0, -2.5, -4] and q1["showlegend"] is False
     assert list(q3["y"]) == [0, -0.5, -1] and q3["fill"] == "tonexty"
     assert fig["data"][5]["line"]["color"] != median["line"]["color"]
+    assert fig["data"][5]["name"] == "Ulnar (elbow)"
     assert "n = 4" in median["hovertext"][1]
     go.Figure(fig)
 

@@ -107,6 +107,10 @@ def test_baseline_line_and_mcid_band_at_baseline(figures):
     assert band["fill"] == "toself"
     assert (min(band["y"]), max(band["y"])) == (6, 10)
     assert (min(band["x"]), max(band["x"])) == (0, 407)
+    # seven regions: bands start hidden and show when a region is isolated in the legend
+    assert band["visible"] == "legendonly"
+    function_band = next(t for t in figures["function"]["data"] if t["name"] == "MCID band")
+    assert function_band["visible"] is True
 
 
 def test_missed_timepoint_is_a_gap_and_a_hollow_marker(figures):
