@@ -16,13 +16,23 @@ BASE = {
     "per_region": False,
     "items": [
         {"id": "ache", "type": "nrs", "text": "How bad?"},
-        {"id": "mood", "type": "single", "text": "Mood?",
-         "options": [{"value": 1, "label": "Good"}, {"value": 2, "label": "Bad"}]},
+        {
+            "id": "mood",
+            "type": "single",
+            "text": "Mood?",
+            "options": [{"value": 1, "label": "Good"}, {"value": 2, "label": "Bad"}],
+        },
         {"id": "steps", "type": "number", "text": "Steps?", "min": 0, "max": 100},
     ],
     "scores": [
-        {"id": "total", "label": "Total", "outcome": "other", "method": "sum",
-         "items": ["ache", "mood"], "direction": "higher_worse"},
+        {
+            "id": "total",
+            "label": "Total",
+            "outcome": "other",
+            "method": "sum",
+            "items": ["ache", "mood"],
+            "direction": "higher_worse",
+        },
     ],
 }
 
@@ -74,8 +84,10 @@ CASES = [
     (broken(("title",), DELETE), "(definition)", "title: Field required"),
     (broken(("items",), []), "(definition)", "items"),
     (
-        {**BASE, "flags": [{"id": "f", "item": "ghost", "when": 1, "severity": "watch",
-                            "message": "m"}]},
+        {
+            **BASE,
+            "flags": [{"id": "f", "item": "ghost", "when": 1, "severity": "watch", "message": "m"}],
+        },
         "f",
         "unknown item 'ghost'",
     ),

@@ -31,8 +31,13 @@ def answers_for(prefix, values):
 
 def rule(method="sum", items=("a", "b", "c"), **extra):
     return ScoreRule(
-        id="s", label="S", outcome="other", method=method, items=list(items),
-        direction="higher_worse", **extra,
+        id="s",
+        label="S",
+        outcome="other",
+        method=method,
+        items=list(items),
+        direction="higher_worse",
+        **extra,
     )
 
 
@@ -248,12 +253,25 @@ def test_serious_flags_are_the_weakness_and_infection_ones(library):
 
 
 def test_flag_on_multi_answer_matches_any_chosen_value():
-    defn = Instrument.model_validate({
-        "id": "m", "version": 1, "title": "M", "per_region": False,
-        "items": [{"id": "what", "type": "multi", "text": "What?",
-                   "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}],
-        "flags": [{"id": "f", "item": "what", "when": "b", "severity": "watch", "message": "B"}],
-    })
+    defn = Instrument.model_validate(
+        {
+            "id": "m",
+            "version": 1,
+            "title": "M",
+            "per_region": False,
+            "items": [
+                {
+                    "id": "what",
+                    "type": "multi",
+                    "text": "What?",
+                    "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}],
+                }
+            ],
+            "flags": [
+                {"id": "f", "item": "what", "when": "b", "severity": "watch", "message": "B"}
+            ],
+        }
+    )
     assert [f.id for f in evaluate_flags(defn, {"what": ["a", "b"]})] == ["f"]
     assert evaluate_flags(defn, {"what": ["a"]}) == []
 
@@ -315,8 +333,15 @@ def test_is_worsening(baseline, previous, value, expected):
 
 @pytest.mark.parametrize(
     ("value", "worse", "responder"),
-    [(1, False, True), (2, False, True), (3, False, False), (5, False, False), (6, True, False),
-     (7, True, False), (None, False, False)],
+    [
+        (1, False, True),
+        (2, False, True),
+        (3, False, False),
+        (5, False, False),
+        (6, True, False),
+        (7, True, False),
+        (None, False, False),
+    ],
 )
 def test_pgic_helpers(value, worse, responder):
     assert pgic_worsening(value) is worse
