@@ -1,0 +1,59 @@
+"""The NerveTrack web app: the imperative shell around surveys, charts and the scheduler."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from webapp.config import (
+    DEFAULTS,
+    ConfigError,
+    default_database_url,
+    normalise_database_url,
+    resolve_secret_key,
+)
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: defaults, NERVETRACK_* variables, the instance folder, then `config`."""
+    app = Flask(__name__, instance_path=_instance_path(config), instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(prefix="NERVETRACK")
+    app.config.from_pyfile("config.py", silent=True)
+    if config:
+        app.config.from_mapping(config)
+    _finish_config(app)
+    _register(app)
+    return app
+
+
+def _instance_path(config: Mapping | None) -> str:
+    given = (config or {}).get("INSTANCE_PATH") or os.environ.get("NERVETRACK_INSTANCE_PATH")
+    return os.path.abspath(given or os.path.join(os.getcwd(), "instance"))
+
+
+def _finish_config(app: Flask) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
+    app.config["DATABASE_URL"] = normalise_database_url(str(url))
+    app.config["SECRET_KEY"] = resolve_secret_key(app.config, app.instance_path)
+    if not app.config.get("OUTBOX_PATH"):
+        app.config["OUTBOX_PATH"] = os.path.join(app.instance_path, "outbox.jsonl")
+    secure = str(app.config["BASE_URL"]).startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["SESSION_COOKIE_NAME"] = "__Host-nervetrack" if secure else "nervetrack"
+    app.config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+
+
+def _register(app: Flask) -> None:
+    from webapp import db, errors, security
+    from webapp.views import register_blueprints
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)

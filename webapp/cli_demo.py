@@ -1,0 +1,69 @@
+"""`nervetrack demo` and `nervetrack seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+DEMO_PASSWORDS = {
+    "clinician": ("clinician@demo.nervetrack.org", "Demo clinician pass 1"),
+    "coordinator": ("coordinator@demo.nervetrack.org", "Demo coordinator pass 1"),
+    "admin": ("admin@demo.nervetrack.org", "Demo admin pass 1"),
+}
+
+
+def register(cli: click.Group) -> None:
+    """Add the demo commands to the CLI group."""
+    cli.add_command(demo_command)
+    cli.add_command(seed_demo_command)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Seed the configured database with the demo data (safe to run twice)."""
+    from webapp.db import get_engine, get_session
+    from webapp.demo import seed_demo
+    from webapp.migrate import upgrade
+
+    upgrade(get_engine())
+    summary = seed_demo(session=get_session())
+    click.echo(summary.describe())
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create, migrate and seed a local SQLite demo, then serve it with the scheduler."""
+    from webapp import create_app
+    from webapp.db import get_engine, get_session
+    from webapp.demo import demo_patient_link, seed_demo
+    from webapp.migrate import upgrade
+
+    base_url = f"http://{host}:{port}"
+    app = create_app({"DEMO": True, "REMINDER_CHANNEL": "file", "BASE_URL": base_url})
+    with app.app_context():
+        upgrade(get_engine())
+        summary = seed_demo(session=get_session())
+        link = demo_patient_link(session=get_session(), base_url=base_url)
+    click.echo(summary.describe())
+    click.echo(f"\nNerveTrack demo: {base_url}/login")
+    for role, (email, password) in DEMO_PASSWORDS.items():
+        click.echo(f"  {role:<12} {email}  password: {password}")
+    click.echo(f"  patient link (single use): {link}")
+    click.echo(f"  reminders are written to {app.config['OUTBOX_PATH']}")
+    if no_serve:
+        return
+    _serve(app, host, port)
+
+
+def _serve(app, host: str, port: int) -> None:
+    try:
+        from scheduler.process import start_background_scheduler
+    except ImportError:
+        start_background_scheduler = None
+    if start_background_scheduler is not None:
+        start_background_scheduler(app)
+    app.run(host=host, port=port, use_reloader=False, threaded=True)

@@ -1,0 +1,87 @@
+"""Configuration: defaults, then NERVETRACK_* environment variables, then the instance folder."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """A configuration mistake an operator must fix; shown as a message, never a traceback."""
+
+
+DEFAULTS = {
+    "DATABASE_URL": None,
+    "SECRET_KEY": None,
+    "BASE_URL": "http://127.0.0.1:5000",
+    "SMTP_URL": None,
+    "MAIL_SENDER": "NerveTrack <no-reply@nervetrack.invalid>",
+    "SMS_URL": None,
+    "SMS_TOKEN": None,
+    "SMS_SENDER": "NerveTrack",
+    "CLINIC_NAME": "NerveTrack Demo Clinic",
+    "INSTRUMENTS_DIR": None,
+    "DEMO": False,
+    "REMINDER_CHANNEL": None,  # "file" sends every reminder to OUTBOX_PATH (the demo)
+    "OUTBOX_PATH": None,
+    "STAFF_IDLE_MINUTES": 15,
+    "STAFF_ABSOLUTE_HOURS": 8,
+    "PATIENT_SESSION_MINUTES": 60,
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "ERASE_KEEPS_ANONYMISED_ANSWERS": True,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+}
+
+SUPPORTED_DRIVERS = {"sqlite", "postgresql", "postgresql+psycopg"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Return the URL with the psycopg 3 driver named, or raise ConfigError if it is unusable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"NERVETRACK_DATABASE_URL is not a database URL: {url!r}. "
+            "Use sqlite:///path/to/file.db or postgresql://user@host:5432/dbname."
+        ) from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"NERVETRACK_DATABASE_URL uses {parsed.drivername!r}; "
+            "NerveTrack supports sqlite and postgresql only."
+        )
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def default_database_url(instance_path: str) -> str:
+    """Return the zero-setup SQLite file in the instance folder."""
+    return f"sqlite:///{Path(instance_path) / 'nervetrack.db'}"
+
+
+def resolve_secret_key(config: dict, instance_path: str) -> str:
+    """Find the secret key; the demo makes and keeps one, production must be given one."""
+    if config.get("SECRET_KEY"):
+        return str(config["SECRET_KEY"])
+    keyfile = Path(instance_path) / "secret_key"
+    if keyfile.exists():
+        return keyfile.read_text().strip()
+    if config.get("DEMO") or config.get("TESTING"):
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        keyfile.write_text(key)
+        keyfile.chmod(0o600)
+        return key
+    raise ConfigError(
+        "NERVETRACK_SECRET_KEY is not set. Production refuses to start without a secret key: "
+        "set it to a long random value (python -c 'import secrets; print(secrets.token_hex(32))'), "
+        "or run `nervetrack demo` for a local demo that makes its own."
+    )

@@ -1,0 +1,109 @@
+"""Staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlmodel import func, select
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from webapp import audit, sessions
+from webapp.db import get_session
+from webapp.models import LoginFailure, StaffUser, utcnow
+from webapp.passwords import DUMMY_HASH, verify_password
+from webapp.security import StaffPrincipal
+
+bp = Blueprint("auth", __name__)
+
+BAD_CREDENTIALS = "Email or password is incorrect."
+LOCKED = "Too many failed attempts. Please wait {minutes} minutes and try again."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)])
+
+
+def _is_locked(db, email: str, ip: str) -> bool:
+    cfg = current_app.config
+    since = utcnow() - timedelta(minutes=int(cfg["LOGIN_LOCKOUT_MINUTES"]))
+    by_account = db.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.email == email, LoginFailure.at >= since)).one()
+    by_address = db.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.ip == ip, LoginFailure.at >= since)).one()
+    return (by_account >= int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+            or by_address >= int(cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
+
+
+def _check_credentials(db, email: str, password: str) -> StaffUser | None:
+    user = db.exec(select(StaffUser).where(StaffUser.email == email)).first()
+    # Always run one hash check so an unknown address takes as long as a known one.
+    ok = verify_password(user.password_hash if user else DUMMY_HASH, password)
+    return user if ok and user is not None and user.is_active else None
+
+
+def _sign_in(db, user: StaffUser) -> None:
+    cfg = current_app.config
+    session.clear()  # a fresh session at sign-in: nothing from before carries over
+    sid = sessions.start(db, kind="staff", staff_user_id=user.id, ip=request.remote_addr,
+                         lifetime=timedelta(hours=int(cfg["STAFF_ABSOLUTE_HOURS"])))
+    user.last_login_at = utcnow()
+    db.add(user)
+    audit.add_event(db, "sign_in", actor_type="staff", actor_id=user.id, actor_label=user.email,
+                    ip=request.remote_addr)
+    db.commit()
+    login_user(StaffPrincipal(user, sid))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form and sign a staff member in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+    db = get_session()
+    email, ip = form.email.data.strip().lower(), request.remote_addr or "?"
+    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    if _is_locked(db, email, ip):
+        audit.add_event(db, "sign_in_locked", actor_label=email, ip=ip)
+        db.commit()
+        flash(LOCKED.format(minutes=minutes), "error")
+        return render_template("auth/login.html", form=form), 429
+    user = _check_credentials(db, email, form.password.data)
+    if user is None:
+        db.add(LoginFailure(email=email, ip=ip))
+        audit.add_event(db, "sign_in_failed", actor_label=email, ip=ip)
+        db.commit()
+        flash(BAD_CREDENTIALS, "error")
+        return render_template("auth/login.html", form=form), 401
+    _sign_in(db, user)
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the staff session on the server and in the browser."""
+    if current_user.is_authenticated:
+        db = get_session()
+        sessions.revoke(db, current_user.sid)
+        audit.record(db, "sign_out")
+        db.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
