@@ -1,0 +1,29 @@
+"""The instrument library the app serves: built-ins plus the clinic's own definition files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from surveys.loader import InstrumentLibrary, load_library
+
+log = logging.getLogger("nervetrack")
+
+
+def library_for(app: Flask) -> InstrumentLibrary:
+    """Return the app's instrument library, loading it once; bad files are logged and skipped."""
+    library = app.extensions.get("nervetrack.instruments")
+    if library is None:
+        extra = app.config.get("INSTRUMENTS_DIR")
+        library = load_library(Path(extra) if extra else None)
+        for error in library.errors:
+            log.warning("instrument definition rejected: %s", error)
+        app.extensions["nervetrack.instruments"] = library
+    return library
+
+
+def get_library() -> InstrumentLibrary:
+    """Return the current app's instrument library."""
+    return library_for(current_app)
