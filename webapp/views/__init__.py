@@ -7,7 +7,16 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint of the web app."""
-    from webapp.views import admin, auth, clinician, coordinator, home, patient
+    from webapp.views import (
+        admin,
+        auth,
+        clinician,
+        coordinator,
+        dashboards,
+        home,
+        patient,
+        protocols,
+    )
 
-    for module in (auth, home, admin, clinician, coordinator, patient):
+    for module in (auth, home, admin, clinician, dashboards, coordinator, protocols, patient):
         app.register_blueprint(module.bp)
