@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-PURE = ["scheduler.protocol", "scheduler.plan_model", "scheduler.localtime", "scheduler.planner",
-        "scheduler.reconcile", "scheduler.messages", "scheduler.retry", "scheduler.channels"]
+PURE = ["scheduler.protocol", "scheduler.protocol_model", "scheduler.plan_model",
+        "scheduler.localtime", "scheduler.planner", "scheduler.reconcile", "scheduler.messages",
+        "scheduler.retry", "scheduler.channels"]
 FORBIDDEN = ("flask", "sqlmodel", "sqlalchemy", "webapp", "pydantic", "apscheduler")
 PROBE = """
 import importlib, json, sys
