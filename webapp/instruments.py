@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -27,3 +28,17 @@ def library_for(app: Flask) -> InstrumentLibrary:
 def get_library() -> InstrumentLibrary:
     """Return the current app's instrument library."""
     return library_for(current_app)
+
+
+def library_for_default() -> InstrumentLibrary:
+    """Return the built-in library (no clinic directory), for code that runs without an app."""
+    from flask import has_app_context
+
+    if has_app_context():
+        return get_library()
+    return _builtin_library()
+
+
+@cache
+def _builtin_library() -> InstrumentLibrary:
+    return load_library(None)

@@ -1,0 +1,78 @@
+"""The demo seed: the published case, a cohort of at least 60, deterministic and idempotent."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import func, select
+
+from webapp.demo import SCLERODERMA_CODE, SCLERODERMA_REGIONS, seed_demo
+from webapp.models import (
+    CourseRegion,
+    Patient,
+    ProcedureRecord,
+    SafetyFlag,
+    StaffUser,
+    SurveyAssignment,
+    SurveyScore,
+    TreatmentSession,
+)
+
+TODAY = date(2026, 11, 21)
+
+
+def _fingerprint(db) -> list:
+    rows = db.exec(select(Patient.study_code, SurveyAssignment.slot, SurveyScore.score_id,
+                          SurveyScore.region_code, SurveyScore.value)
+                   .join(SurveyAssignment, SurveyAssignment.patient_id == Patient.id)
+                   .join(SurveyScore, SurveyScore.assignment_id == SurveyAssignment.id)).all()
+    return sorted(rows)
+
+
+def test_seed_is_complete_deterministic_and_idempotent(db):
+    summary = seed_demo(session=db, today=TODAY)
+    assert summary.created == {"staff users": 3, "patients": 66}
+    assert {u.role for u in db.exec(select(StaffUser)).all()} == {"clinician", "coordinator",
+                                                                   "admin"}
+    synthetic = db.exec(select(func.count()).select_from(Patient)
+                        .where(Patient.synthetic.is_(True))).one()
+    assert synthetic >= 60
+    first = _fingerprint(db)
+    again = seed_demo(session=db, today=TODAY)
+    assert again.describe() == "Demo data already present: nothing changed."
+    assert _fingerprint(db) == first
+
+
+def test_the_scleroderma_case_follows_the_paper(db):
+    seed_demo(session=db, today=TODAY, cohort_size=0)
+    case = db.exec(select(Patient).where(Patient.study_code == SCLERODERMA_CODE)).one()
+    assert case.synthetic is False
+    regions = db.exec(select(CourseRegion.region_code)).all()
+    assert set(SCLERODERMA_REGIONS) <= set(regions) and len(SCLERODERMA_REGIONS) == 7
+    sessions = db.exec(select(TreatmentSession).order_by(TreatmentSession.scheduled_at)).all()
+    case_sessions = [s for s in sessions if s.status == "performed"]
+    assert len(case_sessions) == 7
+    pairs = zip(case_sessions, case_sessions[1:], strict=False)
+    gaps = {(b.scheduled_at - a.scheduled_at).days for a, b in pairs}
+    assert gaps == {7}
+    injectates = set(db.exec(select(ProcedureRecord.injectate)).all())
+    assert injectates == {"D5W", "D15W"}
+    pain = db.exec(select(SurveyAssignment.slot, func.avg(SurveyScore.value))
+                   .join(SurveyScore, SurveyScore.assignment_id == SurveyAssignment.id)
+                   .where(SurveyAssignment.patient_id == case.id,
+                          SurveyScore.score_id == "pain_now")
+                   .group_by(SurveyAssignment.slot)).all()
+    by_slot = dict(pain)
+    assert by_slot["baseline"] >= 7
+    assert by_slot["m12"] <= 1.5  # near-complete resolution, still well at one year
+
+
+def test_cohort_has_varied_outcomes_missed_visits_and_flags(db):
+    seed_demo(session=db, today=TODAY)
+    statuses = set(db.exec(select(SurveyAssignment.status)).all())
+    assert {"completed", "missed", "pending"} <= statuses
+    kinds = set(db.exec(select(SafetyFlag.kind)).all())
+    assert kinds == {"adverse_event", "worsening"}
+    serious = db.exec(select(func.count()).select_from(SafetyFlag)
+                      .where(SafetyFlag.severity == "serious")).one()
+    assert serious >= 1
