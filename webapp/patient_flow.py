@@ -1,0 +1,181 @@
+"""The shape of a patient's survey: its pages, where to resume, PSFS activities carried forward."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from surveys.catalogue import get_region
+from surveys.schema import Instrument, Item
+from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore
+
+PSFS_ID = "nt-psfs"
+PAIN_SCORE_ID = "pain_now"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a survey: one instrument, for one region or once."""
+
+    number: int
+    instrument: Instrument
+    region_code: str  # "" when the instrument is asked once
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Return (instrument id, region code), the key a stored response has."""
+        return self.instrument.id, self.region_code
+
+    @property
+    def region_label(self) -> str:
+        """Return the patient's words for this page's region ("" if none)."""
+        return get_region(self.region_code).patient_label if self.region_code else ""
+
+
+def survey_pages(assignment: SurveyAssignment, library) -> list[Page]:
+    """Return the pages of an assignment: per-region instruments get one page per region."""
+    pages: list[Page] = []
+    for instrument_id in assignment.instruments:
+        instrument = library.get(instrument_id)
+        regions = list(assignment.regions) if instrument.per_region else [""]
+        for code in regions:
+            pages.append(Page(len(pages) + 1, instrument, code))
+    return pages
+
+
+def stored_responses(db: Session, assignment_id: int) -> dict[tuple[str, str], SurveyResponse]:
+    """Return the assignment's complete responses keyed by (instrument id, region code)."""
+    rows = db.exec(select(SurveyResponse).where(SurveyResponse.assignment_id == assignment_id,
+                                                SurveyResponse.is_complete.is_(True))).all()
+    return {(r.instrument_id, r.region_code): r for r in rows}
+
+
+def first_unanswered(pages: list[Page], answered: Mapping) -> int | None:
+    """Return the number of the first page without a stored answer, or None if all are done."""
+    return next((p.number for p in pages if p.key not in answered), None)
+
+
+def carried_activities(db: Session, patient_id: int, assignment_id: int) -> dict[str, str]:
+    """Return the activity names from the patient's first PSFS answers in an earlier survey."""
+    first = db.exec(select(SurveyResponse).where(
+        SurveyResponse.patient_id == patient_id, SurveyResponse.instrument_id == PSFS_ID,
+        SurveyResponse.is_complete.is_(True), SurveyResponse.assignment_id != assignment_id)
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)).first()
+    if first is None:
+        return {}
+    return {key: str(value) for key, value in first.answers.items()
+            if key.startswith("activity_") and value not in (None, "")}
+
+
+def carried_items(instrument: Instrument, carried: Mapping[str, str]) -> set[str]:
+    """Return ids of items not asked again: carried answers and ratings of unnamed activities."""
+    if not carried:
+        return set()
+    hidden = {item.id for item in instrument.items if item.carry_forward}
+    hidden |= {item.id for item in instrument.items
+               if item.depends_on in hidden and item.depends_on not in carried}
+    return hidden
+
+
+def merge_carried(form: Mapping, carried: Mapping[str, str], hidden: set[str]) -> dict:
+    """Return the form as {field: [values]} with carried answers put in place of hidden ones."""
+    getlist = form.getlist if hasattr(form, "getlist") else (lambda k: [form[k]])
+    merged = {key: list(getlist(key)) for key in form if key not in hidden}
+    merged.update({key: [value] for key, value in carried.items() if key in hidden})
+    return merged
+
+
+def ordered_items(instrument: Instrument, hidden: set[str]) -> list[Item]:
+    """Return the items to show, each dependent item right after the item it depends on."""
+    shown = [item for item in instrument.items if item.id not in hidden]
+    dependants = {item.id: [d for d in shown if d.depends_on == item.id] for item in shown}
+    ordered: list[Item] = []
+    for item in shown:
+        if item.depends_on in dependants:
+            continue
+        ordered.append(item)
+        ordered.extend(dependants[item.id])
+    return ordered
+
+
+def question_label(instrument: Instrument, item: Item, names: Mapping[str, object]) -> str:
+    """Return the question text, naming the activity when a rating depends on a named one."""
+    name = names.get(item.depends_on) if item.depends_on else None
+    if not name:
+        return item.text
+    if instrument.id == PSFS_ID:
+        return f"{name}: how well can you do this today?"
+    return f"{item.text} ({name})"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as shown: the item, its words, and its tap choices (value, text) if any."""
+
+    item: Item
+    label: str
+    choices: list[tuple[str, str]]
+
+
+def answer_choices(item: Item) -> list[tuple[str, str]]:
+    """Return the (value, text) pairs of a tap-to-answer item; [] for typed answers."""
+    if item.type == "nrs":
+        low, high = item.bounds()
+        step = item.step if item.step and float(item.step).is_integer() else 1
+        return [(str(n), str(n)) for n in range(int(low), int(high) + 1, int(step))]
+    if item.type == "yesno":
+        return [("yes", "Yes"), ("no", "No")]
+    if item.type in ("single", "multi"):
+        return [(str(o.value), o.label) for o in item.options or []]
+    return []
+
+
+def page_questions(instrument: Instrument, hidden: set[str],
+                   names: Mapping[str, object]) -> list[Question]:
+    """Return the questions a page shows, in order, with their words and choices."""
+    return [Question(item, question_label(instrument, item, names), answer_choices(item))
+            for item in ordered_items(instrument, hidden)]
+
+
+def as_form_values(answers: Mapping[str, object]) -> dict[str, list[str]]:
+    """Turn stored answers back into the strings the form inputs carry."""
+    values: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        items = value if isinstance(value, list) else [value]
+        values[key] = [_form_string(v) for v in items if v is not None]
+    return values
+
+
+def _form_string(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def display_answer(item: Item, value: object) -> str:
+    """Return an answer in plain words for the review page."""
+    if value is None or value == [] or value == "":
+        return "Not answered"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    labels = {str(o.value): o.label for o in item.options or []}
+    if isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    return labels.get(_form_string(value), _form_string(value))
+
+
+def pain_trend(db: Session, patient_id: int) -> list[float]:
+    """Return the patient's pain-now scores over time: one mean across regions per survey."""
+    rows = db.exec(select(SurveyScore.value, SurveyAssignment.id)
+                   .join(SurveyAssignment, SurveyAssignment.id == SurveyScore.assignment_id)
+                   .where(SurveyScore.patient_id == patient_id,
+                          SurveyScore.score_id == PAIN_SCORE_ID, SurveyScore.value.is_not(None))
+                   .order_by(SurveyAssignment.opens_at, SurveyAssignment.id)).all()
+    by_assignment: dict[int, list[float]] = {}
+    for value, assignment_id in rows:
+        by_assignment.setdefault(assignment_id, []).append(value)
+    return [round(sum(v) / len(v), 1) for v in by_assignment.values()]
