@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+# The demo admin's authenticator key (admins must use two-factor sign-in; demo only).
+DEMO_ADMIN_TOTP_SECRET = "NERVETRACKDEMOADMINTOTP2"
 DEMO_PASSWORDS = {
     "clinician": ("clinician@demo.nervetrack.org", "Demo clinician pass 1"),
     "coordinator": ("coordinator@demo.nervetrack.org", "Demo coordinator pass 1"),
@@ -52,6 +54,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"\nNerveTrack demo: {base_url}/login")
     for role, (email, password) in DEMO_PASSWORDS.items():
         click.echo(f"  {role:<12} {email}  password: {password}")
+    click.echo(f"  admin two-factor key: {DEMO_ADMIN_TOTP_SECRET} (current code: "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_ADMIN_TOTP_SECRET}')"
+               f".now())\")")
     click.echo(f"  patient link (single use): {link}")
     click.echo(f"  reminders are written to {app.config['OUTBOX_PATH']}")
     if no_serve:

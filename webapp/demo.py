@@ -92,13 +92,15 @@ class PlannedPatient:
 
 def seed_staff(session: Session) -> int:
     """Create the demo staff users that do not exist yet; return how many were made."""
-    from webapp.cli_demo import DEMO_PASSWORDS
+    from webapp.cli_demo import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
 
     made = 0
     for role, (email, password) in DEMO_PASSWORDS.items():
         if session.exec(select(StaffUser).where(StaffUser.email == email)).first() is None:
-            create_user(session=session, email=email, name=f"Demo {role}", role=role,
-                        password=password)
+            user = create_user(session=session, email=email, name=f"Demo {role}", role=role,
+                               password=password)
+            if role == "admin":
+                user.totp_secret, user.totp_enabled = DEMO_ADMIN_TOTP_SECRET, True
             made += 1
     return made
 

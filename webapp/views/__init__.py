@@ -16,7 +16,10 @@ def register_blueprints(app: Flask) -> None:
         home,
         patient,
         protocols,
+        two_factor,
     )
 
-    for module in (auth, home, admin, clinician, dashboards, coordinator, protocols, patient):
+    modules = (auth, two_factor, home, admin, clinician, dashboards, coordinator, protocols,
+               patient)
+    for module in modules:
         app.register_blueprint(module.bp)

@@ -25,10 +25,12 @@ from webapp.db import get_session
 from webapp.models import LoginFailure, StaffUser, utcnow
 from webapp.passwords import DUMMY_HASH, verify_password
 from webapp.security import StaffPrincipal
+from webapp.views.two_factor import needs_second_step, start_second_step
 
 bp = Blueprint("auth", __name__)
 
 BAD_CREDENTIALS = "Email or password is incorrect."
+BAD_CODE = "That code is not right. Enter the 6 digits your authenticator app shows now."
 LOCKED = "Too many failed attempts. Please wait {minutes} minutes and try again."
 
 
@@ -55,6 +57,23 @@ def _check_credentials(db, email: str, password: str) -> StaffUser | None:
     return user if ok and user is not None and user.is_active else None
 
 
+def locked_response(db, email: str):
+    """Return the lockout page if this account or address is locked, else None."""
+    ip = request.remote_addr or "?"
+    if not _is_locked(db, email, ip):
+        return None
+    audit.add_event(db, "sign_in_locked", actor_label=email, ip=ip)
+    db.commit()
+    flash(LOCKED.format(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "error")
+    return render_template("auth/login.html", form=LoginForm()), 429
+
+
+def finish_sign_in(db, user: StaffUser):
+    """Start the staff session and go to the user's first page."""
+    _sign_in(db, user)
+    return redirect(url_for("home.index"))
+
+
 def _sign_in(db, user: StaffUser) -> None:
     cfg = current_app.config
     session.clear()  # a fresh session at sign-in: nothing from before carries over
@@ -78,12 +97,8 @@ def login():
         return render_template("auth/login.html", form=form), (400 if form.errors else 200)
     db = get_session()
     email, ip = form.email.data.strip().lower(), request.remote_addr or "?"
-    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    if _is_locked(db, email, ip):
-        audit.add_event(db, "sign_in_locked", actor_label=email, ip=ip)
-        db.commit()
-        flash(LOCKED.format(minutes=minutes), "error")
-        return render_template("auth/login.html", form=form), 429
+    if (locked := locked_response(db, email)) is not None:
+        return locked
     user = _check_credentials(db, email, form.password.data)
     if user is None:
         db.add(LoginFailure(email=email, ip=ip))
@@ -91,8 +106,10 @@ def login():
         db.commit()
         flash(BAD_CREDENTIALS, "error")
         return render_template("auth/login.html", form=form), 401
-    _sign_in(db, user)
-    return redirect(url_for("home.index"))
+    step = needs_second_step(user)
+    if step:
+        return start_second_step(user, step)
+    return finish_sign_in(db, user)
 
 
 @bp.route("/logout", methods=["POST"])
