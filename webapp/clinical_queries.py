@@ -1,0 +1,232 @@
+"""Database -> plain chart data for one patient: trajectory, sessions, CSA and a summary table.
+
+Days are whole days between local calendar dates in the patient's time zone, counted from the
+first performed session (or, before any is performed, the first scheduled one), so a baseline
+answered two days before session 1 sits at day -2 whatever the hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from charts.data import (
+    DEFAULT_SPECS,
+    CsaPoint,
+    Observation,
+    OutcomeSpec,
+    SessionMarker,
+    TrajectoryData,
+    TreatedRegion,
+)
+from charts.response import change_from_baseline, find_baseline, responder_label
+from surveys.catalogue import get_region
+from webapp.models import (
+    Patient,
+    ProcedureRecord,
+    SurveyAssignment,
+    SurveyScore,
+    TreatmentCourse,
+    TreatmentSession,
+)
+
+
+@cache
+def region_label(code: str) -> str:
+    """Return 'Right median nerve · Carpal tunnel' for a catalogue code ('Overall' for '')."""
+    if not code:
+        return "Overall"
+    try:
+        region = get_region(code)
+    except KeyError:
+        return code
+    return f"{region.side.capitalize()} {region.nerve_name.lower()} · {region.site_name}"
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    """Return the calendar date of an instant in the given zone."""
+    return instant.astimezone(tz).date()
+
+
+def session_instant(row) -> datetime:
+    """Return when a session happened (performed) or is planned (scheduled)."""
+    return row.performed_at or row.scheduled_at
+
+
+def anchor_instant(sessions: Iterable) -> datetime | None:
+    """Return the first performed session's instant, else the first scheduled one's."""
+    live = [s for s in sessions if s.status != "cancelled"]
+    performed = [s.performed_at or s.scheduled_at for s in live if s.status == "performed"]
+    if performed:
+        return min(performed)
+    return min((s.scheduled_at for s in live), default=None)
+
+
+def library_outcomes(library) -> dict[str, tuple[bool, tuple[str, ...]]]:
+    """Return {instrument id: (per_region, outcomes it scores)} for the served instruments."""
+    return {inst.id: (inst.per_region, tuple(dict.fromkeys(r.outcome for r in inst.scores)))
+            for inst in library.all()}
+
+
+def default_library():
+    """Return the app's instrument library inside a request, else the built-in one."""
+    from flask import has_app_context
+
+    if has_app_context():
+        from webapp.instruments import get_library
+
+        return get_library()
+    return _builtin_library()
+
+
+@cache
+def _builtin_library():
+    from surveys.loader import load_library
+
+    return load_library()
+
+
+def patient_sessions(db: Session, patient_id: int) -> list[TreatmentSession]:
+    """Return every session of the patient's courses, oldest first."""
+    return list(db.exec(
+        select(TreatmentSession).join(TreatmentCourse,
+                                      TreatmentCourse.id == TreatmentSession.course_id)
+        .where(TreatmentCourse.patient_id == patient_id)
+        .order_by(TreatmentSession.scheduled_at, TreatmentSession.id)).all())
+
+
+def procedures_by_session(db: Session, session_ids: list[int]) -> dict[int, list[ProcedureRecord]]:
+    """Return the procedure records of these sessions, grouped by session id."""
+    grouped: dict[int, list[ProcedureRecord]] = {sid: [] for sid in session_ids}
+    if session_ids:
+        rows = db.exec(select(ProcedureRecord).where(ProcedureRecord.session_id.in_(session_ids))
+                       .order_by(ProcedureRecord.id)).all()
+        for row in rows:
+            grouped[row.session_id].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class _Clock:
+    tz: ZoneInfo
+    anchor: date | None
+
+    def day(self, when: date) -> int:
+        return (when - self.anchor).days if self.anchor else 0
+
+
+def trajectory_data(db: Session, patient_id: int, library=None,
+                    specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS) -> TrajectoryData:
+    """Return the patient's observations, session markers and CSA points as chart data."""
+    patient = db.get(Patient, patient_id)
+    tz = ZoneInfo(patient.timezone)
+    sessions = patient_sessions(db, patient_id)
+    anchor = anchor_instant(sessions)
+    clock = _Clock(tz, local_date(anchor, tz) if anchor else None)
+    observations = _answered(db, patient_id, clock, specs)
+    observations += _missed(db, patient_id, clock, specs, library or default_library())
+    observations.sort(key=lambda o: (o.outcome, o.region_code, o.day, o.when))
+    records = procedures_by_session(db, [s.id for s in sessions])
+    markers = _markers(sessions, records, clock)
+    csa = _csa_points(sessions, records, clock, observations)
+    return TrajectoryData(f"{patient.study_code}", observations, markers, csa,
+                          synthetic=patient.synthetic)
+
+
+def _answered(db, patient_id, clock: _Clock, specs) -> list[Observation]:
+    rows = db.exec(
+        select(SurveyScore.region_code, SurveyScore.outcome, SurveyScore.value,
+               SurveyScore.scored_at, SurveyAssignment.completed_at, SurveyAssignment.label)
+        .join(SurveyAssignment, SurveyAssignment.id == SurveyScore.assignment_id)
+        .where(SurveyScore.patient_id == patient_id, SurveyScore.outcome.in_(list(specs)),
+               SurveyScore.value.is_not(None))).all()
+    out = []
+    for code, outcome, value, scored_at, completed_at, label in rows:
+        when = (completed_at or scored_at).astimezone(clock.tz)
+        out.append(Observation(code, region_label(code), outcome, clock.day(when.date()), when,
+                               value, label))
+    return out
+
+
+def _missed(db, patient_id, clock: _Clock, specs, library) -> list[Observation]:
+    outcomes = library_outcomes(library)
+    rows = db.exec(select(SurveyAssignment).where(SurveyAssignment.patient_id == patient_id,
+                                                  SurveyAssignment.status == "missed")).all()
+    out = []
+    for a in rows:
+        when = a.closes_at.astimezone(clock.tz)
+        for instrument_id in a.instruments:
+            per_region, scored = outcomes.get(instrument_id, (False, ()))
+            for outcome in (o for o in scored if o in specs):
+                for code in (a.regions if per_region else [""]):
+                    out.append(Observation(code, region_label(code), outcome,
+                                           clock.day(a.due_on), when, None, a.label, missed=True))
+    return out
+
+
+def _markers(sessions, records, clock: _Clock) -> list[SessionMarker]:
+    markers = []
+    for session in (s for s in sessions if s.status != "cancelled"):
+        when = session_instant(session).astimezone(clock.tz)
+        treated = [TreatedRegion(region_label(r.region_code), r.injectate, r.concentration,
+                                 r.volume_ml) for r in records[session.id]]
+        markers.append(SessionMarker(clock.day(when.date()), when, len(markers) + 1, treated))
+    return markers
+
+
+def _csa_points(sessions, records, clock: _Clock, observations) -> list[CsaPoint]:
+    pain: dict[str, list[Observation]] = {}
+    for obs in observations:
+        if obs.outcome == "pain" and obs.value is not None:
+            pain.setdefault(obs.region_code, []).append(obs)
+    points = []
+    for session in sessions:
+        day = clock.day(local_date(session_instant(session), clock.tz))
+        for record in records[session.id]:
+            if record.csa_mm2 is None:
+                continue
+            near = min(pain.get(record.region_code, []), default=None,
+                       key=lambda o, d=day: (abs(o.day - d), o.day))
+            points.append(CsaPoint(record.region_code, region_label(record.region_code), day,
+                                   record.csa_mm2, near.value if near else None))
+    return points
+
+
+def outcome_summary(data: TrajectoryData,
+                    specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS) -> list[dict]:
+    """Return per outcome and region: baseline, latest, change (points, %) and responder label."""
+    series: dict[tuple[str, str], list[Observation]] = {}
+    for obs in data.observations:
+        if obs.value is not None and obs.outcome in specs:
+            series.setdefault((obs.outcome, obs.region_code), []).append(obs)
+    order = list(specs)
+    table = []
+    for (outcome, _code), rows in sorted(series.items(), key=lambda k: (order.index(k[0][0]),
+                                                                        k[0][1])):
+        rows.sort(key=lambda o: (o.day, o.when))
+        table.append(_summary_row(specs[outcome], rows))
+    return table
+
+
+def _summary_row(spec: OutcomeSpec, rows: list[Observation]) -> dict:
+    latest = rows[-1]
+    row = {"outcome": spec.outcome, "outcome_label": spec.label, "region_label":
+           rows[0].region_label, "n": len(rows), "latest": latest.value,
+           "latest_day": latest.day, "baseline": None, "points": None, "percent": None,
+           "label": "no follow-up yet"}
+    if spec.responder_max is not None:
+        row["label"] = "responder" if latest.value <= spec.responder_max else "not a responder"
+        return row
+    baseline = find_baseline((o.day, o.value) for o in rows)
+    row["baseline"] = baseline
+    if len(rows) > 1:
+        points, percent = change_from_baseline(baseline, latest.value, spec.direction)
+        row.update(points=points, percent=percent,
+                   label=responder_label(baseline, latest.value, spec.direction,
+                                         spec.mcid_points))
+    return row

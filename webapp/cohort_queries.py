@@ -1,0 +1,254 @@
+"""Set-based queries over many patients: cohort rows and the responder status of the list.
+
+A handful of queries load plain columns for every patient at once and the rest is done in
+Python, so the cost grows with the rows read, never with one round trip per patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from charts.cohort import CohortRow
+from charts.response import find_baseline, responder_label
+from surveys.catalogue import get_region, nerves
+from webapp.clinical_queries import default_library, library_outcomes
+from webapp.models import (
+    CourseRegion,
+    Patient,
+    SafetyFlag,
+    SurveyAssignment,
+    SurveyScore,
+    TreatmentCourse,
+    TreatmentSession,
+)
+
+COHORT_OUTCOMES = {"pain": "higher_worse", "paresthesia": "higher_worse",
+                   "function": "higher_better"}
+LIVE = ("pending", "open", "in_progress")
+SEVERAL = ("several", "Several nerves")
+REPEATED_NAMES = {"pre-session": "Before session {n}", "after-session": "After session {n}",
+                  "weekly": "Weekly check {n}"}
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """What set-based code needs about one course: owner, zone, anchors and nerves."""
+
+    patient_id: int
+    tz: ZoneInfo
+    first: date | None
+    last: date | None
+    nerves: tuple[str, ...]
+
+
+def timepoint_name(slot: str, label: str) -> str:
+    """Return a short name for a timepoint: 'Before session 3' for repeated slots, else label."""
+    key, _, number = slot.partition(":")
+    if not number:
+        return label
+    return REPEATED_NAMES.get(key, label + " ({n})").format(n=number)
+
+
+def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[int, CourseInfo]:
+    """Return {course id: CourseInfo} for live patients (all of them when ids is None)."""
+    query = (select(TreatmentCourse.id, Patient.id, Patient.timezone)
+             .join(Patient, Patient.id == TreatmentCourse.patient_id)
+             .where(Patient.erased_at.is_(None)))
+    if patient_ids is not None:
+        query = query.where(Patient.id.in_(list(patient_ids)))
+    owners = {cid: (pid, ZoneInfo(tz)) for cid, pid, tz in db.exec(query).all()}
+    instants = _session_instants(db, owners)
+    regions: dict[int, list[str]] = {}
+    for cid, nerve in db.exec(select(CourseRegion.course_id, CourseRegion.nerve)
+                              .order_by(CourseRegion.id)).all():
+        if cid in owners:
+            regions.setdefault(cid, []).append(nerve)
+    infos = {}
+    for cid, (pid, tz) in owners.items():
+        first, last = instants.get(cid, (None, None))
+        infos[cid] = CourseInfo(pid, tz, first and first.astimezone(tz).date(),
+                                last and last.astimezone(tz).date(),
+                                tuple(dict.fromkeys(regions.get(cid, []))))
+    return infos
+
+
+def _session_instants(db, owners) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Return {course: (first performed else first scheduled, last live session)}."""
+    performed: dict[int, datetime] = {}
+    scheduled: dict[int, datetime] = {}
+    last: dict[int, datetime] = {}
+    rows = db.exec(select(TreatmentSession.course_id, TreatmentSession.status,
+                          TreatmentSession.scheduled_at, TreatmentSession.performed_at)
+                   .where(TreatmentSession.status != "cancelled")).all()
+    for cid, status, scheduled_at, performed_at in rows:
+        if cid not in owners:
+            continue
+        at = performed_at or scheduled_at
+        if status == "performed":
+            performed[cid] = min(performed.get(cid, at), at)
+        scheduled[cid] = min(scheduled.get(cid, scheduled_at), scheduled_at)
+        last[cid] = max(last.get(cid, at), at)
+    return {cid: (performed.get(cid, scheduled[cid]), last[cid]) for cid in scheduled}
+
+
+def _due_assignments(db: Session, now: datetime):
+    """Return the assignments that are due: answered, missed, or past their window."""
+    return db.exec(select(SurveyAssignment.id, SurveyAssignment.course_id, SurveyAssignment.slot,
+                          SurveyAssignment.label, SurveyAssignment.due_on,
+                          SurveyAssignment.instruments, SurveyAssignment.regions)
+                   .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
+                              and_(SurveyAssignment.status.in_(LIVE),
+                                   SurveyAssignment.closes_at <= now)))
+                   .order_by(SurveyAssignment.due_on, SurveyAssignment.id)).all()
+
+
+def _scores(db: Session, outcome: str) -> dict[tuple[int, str], float]:
+    rows = db.exec(select(SurveyScore.assignment_id, SurveyScore.region_code, SurveyScore.value)
+                   .where(SurveyScore.outcome == outcome, SurveyScore.value.is_not(None))
+                   .order_by(SurveyScore.id)).all()
+    values: dict[tuple[int, str], float] = {}
+    for aid, code, value in rows:
+        values.setdefault((aid, code), value)
+    return values
+
+
+def _nerve_of(code: str, info: CourseInfo, names: dict[str, str]) -> tuple[str, str]:
+    if code:
+        nerve = get_region(code).nerve
+        return nerve, names.get(nerve, nerve)
+    if len(info.nerves) == 1:
+        return info.nerves[0], names.get(info.nerves[0], info.nerves[0])
+    return SEVERAL
+
+
+def cohort_rows(db: Session, outcome: str, *, now: datetime, library=None) -> list[CohortRow]:
+    """Return one CohortRow per due timepoint, patient, region (or nerve) for one outcome."""
+    infos = course_infos(db)
+    values = _scores(db, outcome)
+    asked = {iid: per_region for iid, (per_region, scored) in
+             library_outcomes(library or default_library()).items() if outcome in scored}
+    names = dict(nerves())
+    series: dict[tuple[int, str], list[tuple]] = {}
+    for aid, cid, slot, label, due_on, instruments, regions in _due_assignments(db, now):
+        info = infos.get(cid)
+        if info is None or info.first is None:
+            continue
+        for per_region in {asked[i] for i in instruments if i in asked}:
+            for code in (regions if per_region else [""]):
+                day = (due_on - info.first).days
+                series.setdefault((cid, code), []).append(
+                    (day, timepoint_name(slot, label), values.get((aid, code))))
+    return _rows_from_series(series, infos, outcome, names)
+
+
+def _rows_from_series(series, infos, outcome, names) -> list[CohortRow]:
+    rows = []
+    for (cid, code), points in series.items():
+        info = infos[cid]
+        baseline = find_baseline((day, value) for day, _, value in points)
+        nerve, nerve_label = _nerve_of(code, info, names)
+        for day, name, value in points:
+            rows.append(CohortRow(str(info.patient_id), nerve, nerve_label, outcome, day / 7,
+                                  name, baseline, value, value is not None))
+    return rows
+
+
+def cohort_counts(db: Session) -> tuple[int, int]:
+    """Return (patients, synthetic patients) among the live patients."""
+    rows = db.exec(select(Patient.synthetic).where(Patient.erased_at.is_(None))).all()
+    return len(rows), sum(1 for synthetic in rows if synthetic)
+
+
+def pain_responders(db: Session, patient_ids: list[int] | None = None) -> dict[int, str]:
+    """Return {patient id: responder label} of mean latest pain against mean baseline pain."""
+    infos = course_infos(db, patient_ids)
+    query = (select(SurveyAssignment.course_id, SurveyScore.region_code, SurveyAssignment.due_on,
+                    SurveyScore.value)
+             .join(SurveyAssignment, SurveyAssignment.id == SurveyScore.assignment_id)
+             .where(SurveyScore.outcome == "pain", SurveyScore.value.is_not(None)))
+    if patient_ids is not None:
+        query = query.where(SurveyScore.patient_id.in_(patient_ids))
+    series: dict[tuple[int, int, str], list[tuple[int, float]]] = {}
+    for cid, code, due_on, value in db.exec(query).all():
+        info = infos.get(cid)
+        if info is not None and info.first is not None:
+            key = (info.patient_id, cid, code)
+            series.setdefault(key, []).append(((due_on - info.first).days, value))
+    pairs: dict[int, list[tuple[float, float]]] = {}
+    for (pid, _, _), points in series.items():
+        if len(points) > 1:
+            points.sort()
+            pairs.setdefault(pid, []).append((find_baseline(points), points[-1][1]))
+    return {pid: responder_label(sum(b for b, _ in p) / len(p), sum(v for _, v in p) / len(p),
+                                 "higher_worse", 2.0)
+            for pid, p in pairs.items()}
+
+
+@dataclass(frozen=True)
+class PatientFilters:
+    """The patient list's search and filters, already checked against their allow-lists."""
+
+    q: str = ""
+    nerve: str = ""
+    status: str = ""
+    responder: str = ""
+    flags: bool = False
+    overdue: bool = False
+
+
+def find_patients(db: Session, filters: PatientFilters, *, today: date) -> list[Patient]:
+    """Return live patients matching the search and the database-side filters."""
+    query = select(Patient).where(Patient.erased_at.is_(None))
+    if filters.q:
+        like = f"%{filters.q.lower()}%"
+        query = query.where(or_(Patient.study_code.ilike(like), Patient.first_name.ilike(like)))
+    if filters.status:
+        query = query.where(Patient.status == filters.status)
+    if filters.nerve:
+        query = query.where(Patient.id.in_(
+            select(TreatmentCourse.patient_id).join(
+                CourseRegion, CourseRegion.course_id == TreatmentCourse.id)
+            .where(CourseRegion.nerve == filters.nerve)))
+    if filters.flags:
+        query = query.where(Patient.id.in_(open_flag_query()))
+    if filters.overdue:
+        query = query.where(Patient.id.in_(overdue_query(today)))
+    return list(db.exec(query.order_by(Patient.study_code)).all())
+
+
+def open_flag_query():
+    """Return a select of patient ids with an unacknowledged safety flag."""
+    return select(SafetyFlag.patient_id).where(SafetyFlag.acknowledged_at.is_(None))
+
+
+def overdue_query(today: date):
+    """Return a select of patient ids with a follow-up past its due date and not answered."""
+    return select(SurveyAssignment.patient_id).where(SurveyAssignment.status.in_(LIVE),
+                                                     SurveyAssignment.due_on < today)
+
+
+def patient_annotations(db: Session, patient_ids: list[int], *, today: date) -> dict[int, dict]:
+    """Return {patient id: nerves, open flag and overdue counts} for a page of the list."""
+    notes = {pid: {"nerves": [], "flags": 0, "overdue": 0} for pid in patient_ids}
+    if not patient_ids:
+        return notes
+    names = dict(nerves())
+    for pid, nerve in db.exec(
+            select(TreatmentCourse.patient_id, CourseRegion.nerve).distinct()
+            .join(CourseRegion, CourseRegion.course_id == TreatmentCourse.id)
+            .where(TreatmentCourse.patient_id.in_(patient_ids))).all():
+        notes[pid]["nerves"].append(names.get(nerve, nerve))
+    for pid in db.exec(open_flag_query().where(SafetyFlag.patient_id.in_(patient_ids))).all():
+        notes[pid]["flags"] += 1
+    for pid in db.exec(overdue_query(today).where(
+            SurveyAssignment.patient_id.in_(patient_ids))).all():
+        notes[pid]["overdue"] += 1
+    for note in notes.values():
+        note["nerves"].sort()
+    return notes
