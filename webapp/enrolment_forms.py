@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from webapp.care import CareError, check_timezone
@@ -27,7 +28,8 @@ EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164_RE = r"^\+[1-9]\d{6,14}$"
 LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 STUDY_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
-CHANNEL_CHOICES = [(c, "Email" if c == "email" else "SMS (text message)") for c in CHANNELS]
+CHANNEL_CHOICES = [SelectChoice(c, "Email" if c == "email" else "SMS (text message)")
+                   for c in CHANNELS]
 
 
 class ActionForm(FlaskForm):
@@ -96,7 +98,8 @@ class EnrolmentForm(ContactDetailsForm):
 class ContactLogForm(FlaskForm):
     """A phone call or a note about a patient, optionally about one assignment."""
 
-    kind = SelectField("Kind", choices=[("phone", "Contacted by phone"), ("note", "Note")])
+    kind = SelectField("Kind", choices=[SelectChoice("phone", "Contacted by phone"),
+                                         SelectChoice("note", "Note")])
     note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
     assignment_id = HiddenField()
 

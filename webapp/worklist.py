@@ -1,0 +1,222 @@
+"""Read queries for the coordinator: the follow-up worklist, completion rates and patient pages.
+
+Functions take `session` and `now` and return plain values; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, select
+
+from webapp.models import (
+    ContactLog,
+    Patient,
+    Protocol,
+    ProtocolVersion,
+    Reminder,
+    SurveyAssignment,
+    TreatmentCourse,
+)
+
+LIVE = ("pending", "open", "in_progress")
+CATEGORIES = ("due", "overdue", "missed")
+OVERDUE_WITHIN = timedelta(days=2)
+# Missed follow-ups stay on the worklist this long after their window closed.
+MISSED_LOOKBACK = timedelta(days=90)
+WORKLIST_PATIENT_STATUSES = ("active", "paused")
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    assignment: SurveyAssignment
+    patient: Patient
+    category: str
+    last_reminder: Reminder | None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The patient's time zone."""
+        return ZoneInfo(self.patient.timezone)
+
+    @property
+    def closes_local(self) -> datetime:
+        """The window's (exclusive) end in the patient's own time zone."""
+        return self.assignment.closes_at.astimezone(self.tz)
+
+    @property
+    def last_day(self):
+        """The last local day on which the patient can still answer."""
+        return (self.closes_local - timedelta(seconds=1)).date()
+
+
+@dataclass(frozen=True)
+class TimepointRate:
+    timepoint_key: str
+    completed: int
+    missed: int
+    closed_open: int
+
+    @property
+    def denominator(self) -> int:
+        """Follow-ups whose outcome is known: completed, missed, or closed unanswered."""
+        return self.completed + self.missed + self.closed_open
+
+    @property
+    def rate(self) -> float | None:
+        """Completion rate in [0, 1], or None before any window has closed."""
+        return self.completed / self.denominator if self.denominator else None
+
+
+def classify(assignment: SurveyAssignment, now: datetime, has_failed: bool) -> str | None:
+    """Return the worklist category of an assignment at `now`, or None if it is not listed."""
+    live = assignment.status in LIVE
+    if assignment.status == "missed" or (live and assignment.closes_at <= now):
+        return "missed"
+    if not live or assignment.opens_at > now:
+        return None
+    if has_failed:
+        return "missed"
+    not_started = assignment.status != "in_progress"
+    if not_started and assignment.closes_at <= now + OVERDUE_WITHIN:
+        return "overdue"
+    return "due"
+
+
+def _candidates(session: Session, now: datetime, timepoint: str | None):
+    since = now - MISSED_LOOKBACK
+    query = (select(SurveyAssignment, Patient)
+             .join(Patient, Patient.id == SurveyAssignment.patient_id)
+             .where(Patient.erased_at.is_(None),
+                    Patient.status.in_(WORKLIST_PATIENT_STATUSES),
+                    SurveyAssignment.closes_at >= since,
+                    or_(SurveyAssignment.status == "missed",
+                        and_(SurveyAssignment.status.in_(LIVE),
+                             SurveyAssignment.opens_at <= now)))
+             .order_by(SurveyAssignment.closes_at, Patient.study_code))
+    if timepoint:
+        query = query.where(SurveyAssignment.timepoint_key == timepoint)
+    return session.exec(query).all()
+
+
+def _reminders_by_assignment(session: Session, ids: list[int]) -> dict[int, list[Reminder]]:
+    out: dict[int, list[Reminder]] = {}
+    if not ids:
+        return out
+    rows = session.exec(select(Reminder).where(Reminder.assignment_id.in_(ids),
+                                               Reminder.status.in_(("sent", "failed")))).all()
+    for row in rows:
+        out.setdefault(row.assignment_id, []).append(row)
+    return out
+
+
+def _last(reminders: list[Reminder]) -> Reminder | None:
+    if not reminders:
+        return None
+    return max(reminders, key=lambda r: (r.sent_at or r.next_attempt_at, r.id))
+
+
+def worklist_rows(session: Session, now: datetime, *, category: str | None = None,
+                  timepoint: str | None = None) -> list[WorklistRow]:
+    """Return due, overdue and missed follow-ups (optionally one category / timepoint)."""
+    pairs = _candidates(session, now, timepoint)
+    reminders = _reminders_by_assignment(session, [a.id for a, _p in pairs])
+    rows = []
+    for assignment, patient in pairs:
+        sent = reminders.get(assignment.id, [])
+        failed = any(r.status == "failed" for r in sent)
+        kind = classify(assignment, now, failed)
+        if kind is None or (category and kind != category):
+            continue
+        rows.append(WorklistRow(assignment, patient, kind, _last(sent)))
+    return rows
+
+
+def completion_rates(session: Session, now: datetime) -> list[TimepointRate]:
+    """Completed / (completed + missed + closed-unanswered) for each timepoint key."""
+    a = SurveyAssignment
+    closed_open = and_(a.status.in_(LIVE), a.closes_at <= now)
+    query = (select(a.timepoint_key,
+                    func.sum(case((a.status == "completed", 1), else_=0)),
+                    func.sum(case((a.status == "missed", 1), else_=0)),
+                    func.sum(case((closed_open, 1), else_=0)))
+             .join(Patient, Patient.id == a.patient_id)
+             .where(Patient.erased_at.is_(None), a.status != "cancelled")
+             .group_by(a.timepoint_key)
+             .order_by(func.min(a.due_on), a.timepoint_key))
+    return [TimepointRate(key, int(done or 0), int(missed or 0), int(left or 0))
+            for key, done, missed, left in session.exec(query).all()]
+
+
+def timepoint_keys(session: Session) -> list[str]:
+    """Every timepoint key that has assignments (the worklist filter's allow-list)."""
+    return sorted(session.exec(select(SurveyAssignment.timepoint_key).distinct()).all())
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    patient: Patient
+    protocol_name: str | None
+    protocol_version: int | None
+    next_due: SurveyAssignment | None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def patient_summaries(session: Session, now: datetime, search: str | None = None,
+                      limit: int = 200) -> list[PatientSummary]:
+    """Patients (optionally matching a study code or first name) with protocol and next due."""
+    query = select(Patient).where(Patient.erased_at.is_(None)).order_by(Patient.study_code)
+    if search:
+        pattern = f"%{_escape_like(search)}%"
+        query = query.where(or_(Patient.study_code.ilike(pattern, escape="\\"),
+                                Patient.first_name.ilike(pattern, escape="\\")))
+    patients = session.exec(query.limit(limit)).all()
+    ids = [p.id for p in patients]
+    protocols = _protocols_by_patient(session, ids)
+    upcoming = _next_due_by_patient(session, ids, now)
+    return [PatientSummary(p, *protocols.get(p.id, (None, None)), upcoming.get(p.id))
+            for p in patients]
+
+
+def _protocols_by_patient(session: Session, ids: list[int]) -> dict[int, tuple[str, int]]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(TreatmentCourse.patient_id, Protocol.name, ProtocolVersion.version)
+        .join(ProtocolVersion, ProtocolVersion.id == TreatmentCourse.protocol_version_id)
+        .join(Protocol, Protocol.id == ProtocolVersion.protocol_id)
+        .where(TreatmentCourse.patient_id.in_(ids)).order_by(TreatmentCourse.id)).all()
+    return {pid: (name, version) for pid, name, version in rows}  # newest course wins
+
+
+def _next_due_by_patient(session: Session, ids: list[int], now: datetime) -> dict:
+    if not ids:
+        return {}
+    rows = session.exec(select(SurveyAssignment).where(
+        SurveyAssignment.patient_id.in_(ids), SurveyAssignment.status.in_(LIVE),
+        SurveyAssignment.closes_at > now).order_by(SurveyAssignment.opens_at.desc())).all()
+    return {row.patient_id: row for row in rows}  # earliest wins: it is written last
+
+
+def patient_schedule(session: Session, patient_id: int) -> list[SurveyAssignment]:
+    """Every assignment of a patient, in window order."""
+    return session.exec(select(SurveyAssignment).where(SurveyAssignment.patient_id == patient_id)
+                        .order_by(SurveyAssignment.opens_at, SurveyAssignment.id)).all()
+
+
+def reminder_history(session: Session, patient_id: int) -> list[Reminder]:
+    """Every reminder of a patient, newest first."""
+    return session.exec(select(Reminder).where(Reminder.patient_id == patient_id)
+                        .order_by(Reminder.send_at.desc(), Reminder.id.desc())).all()
+
+
+def contact_history(session: Session, patient_id: int) -> list[ContactLog]:
+    """A patient's contact log, newest first."""
+    return session.exec(select(ContactLog).where(ContactLog.patient_id == patient_id)
+                        .order_by(ContactLog.at.desc(), ContactLog.id.desc())).all()
