@@ -112,7 +112,7 @@ def request_fresh_link(db: Session, address: str, now: datetime) -> Reminder | N
     due = open_assignments(db, patient.id, now)
     if not due or _recent_relinks(db, patient.id, now) >= RELINK_LIMIT:
         return None
-    slot_key = f"{RELINK_PREFIX}{due[0].id}/{now:%Y%m%d%H%M%S}"
+    slot_key = f"{RELINK_PREFIX}{due[0].id}/{now:%Y%m%d%H%M%S.%f}"
     if db.exec(select(Reminder.id).where(Reminder.slot_key == slot_key)).first():
         return None
     reminder = Reminder(slot_key=slot_key, assignment_id=due[0].id, patient_id=patient.id,

@@ -1,0 +1,184 @@
+"""Survey links: single use, stored as a hash, friendly when spent, and fresh ones on request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import SQLModel, select
+
+from tests.test_patient_support import CSRF_RE, new_link, open_survey, sign_in
+from webapp.models import AuditEvent, AuthSession, Patient, PatientToken, Reminder, utcnow
+from webapp.patient_links import RELINK_LIMIT, issue_link, link_url
+from webapp.sessions import hash_token
+
+NEUTRAL = "If we know this address, a new link is on its way"
+
+
+def test_link_url_joins_base_and_token():
+    assert link_url("https://clinic.example/", "abc") == "https://clinic.example/p/t/abc"
+    assert link_url("http://nervetrack.test", "x-y_z") == "http://nervetrack.test/p/t/x-y_z"
+
+
+def test_issue_link_makes_a_long_random_token_stored_as_its_hash(db):
+    assignment = open_survey(db)
+    now = utcnow()
+    tokens = {issue_link(db, patient_id=assignment.patient_id, assignment_id=assignment.id,
+                         expires_at=assignment.closes_at, now=now) for _ in range(3)}
+    db.commit()
+    assert len(tokens) == 3 and all(len(t) >= 43 for t in tokens)  # 32 bytes = 256 bits
+    rows = db.exec(select(PatientToken)).all()
+    assert {r.token_hash for r in rows} == {hash_token(t) for t in tokens}
+    assert all(r.expires_at == assignment.closes_at and r.used_at is None for r in rows)
+
+
+def _everything_stored(db) -> str:
+    dump = []
+    for table in SQLModel.metadata.sorted_tables:
+        dump += [repr(tuple(row)) for row in db.execute(sa.select(table)).all()]
+    return "\n".join(dump)
+
+
+def test_link_starts_a_session_and_leaves_no_token_in_the_address_or_database(db, client):
+    assignment = open_survey(db)
+    path = new_link(db, assignment)
+    token = path.rsplit("/", 1)[1]
+    first = client.get(path)
+    assert first.status_code == 303 and first.headers["Location"] == "/p/"
+    final = client.get(first.headers["Location"])
+    assert token not in final.request.url
+    assert "Your questions for today" in final.get_data(as_text=True)
+    assert token not in _everything_stored(db)
+    row = db.exec(select(PatientToken)).one()
+    assert row.used_at is not None
+    session_row = db.exec(select(AuthSession).where(AuthSession.kind == "patient")).one()
+    assert session_row.patient_id == assignment.patient_id
+    events = db.exec(select(AuditEvent).where(AuditEvent.action == "patient_link_used")).all()
+    assert [e.patient_id for e in events] == [assignment.patient_id]
+
+
+def test_follow_redirects_ends_on_clean_start_page(db, client):
+    assignment = open_survey(db)
+    response = client.get(new_link(db, assignment), follow_redirects=True)
+    assert response.request.path == "/p/"
+    assert "/p/t/" not in response.request.url
+
+
+def _spend(db, app, assignment) -> str:
+    path = new_link(db, assignment)
+    assert app.test_client().get(path).status_code == 303
+    return path
+
+
+@pytest.mark.parametrize("kind, status, words", [
+    ("used", 410, "already been used"),
+    ("expired", 410, "has run out"),
+    ("forged", 404, "could not open this link"),
+    ("withdrawn", 410, "has run out"),
+])
+def test_spent_or_bad_links_get_a_friendly_page_and_change_nothing(db, app, client, kind,
+                                                                   status, words):
+    assignment = open_survey(db)
+    if kind == "used":
+        path = _spend(db, app, assignment)
+    elif kind == "expired":
+        path = new_link(db, assignment, expires_at=utcnow() - timedelta(minutes=1))
+    elif kind == "forged":
+        path = "/p/t/" + "A" * 43
+    else:
+        path = new_link(db, assignment)
+        patient = db.get(Patient, assignment.patient_id)
+        patient.status = "withdrawn"
+        db.commit()
+    before = [(t.id, t.used_at) for t in db.exec(select(PatientToken)).all()]
+    sessions_before = len(db.exec(select(AuthSession)).all())
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert words in html and "Send me a fresh link" in html
+    db.expire_all()
+    assert [(t.id, t.used_at) for t in db.exec(select(PatientToken)).all()] == before
+    assert len(db.exec(select(AuthSession)).all()) == sessions_before
+    assert "Welcome" in client.get("/p/").get_data(as_text=True)  # no patient session
+
+
+def test_tapping_a_used_link_again_in_the_same_browser_goes_back_to_the_start(db, client):
+    assignment = open_survey(db)
+    path = new_link(db, assignment)
+    client.get(path)
+    again = client.get(path)
+    assert again.status_code == 303 and again.headers["Location"] == "/p/"
+
+
+def _relink(client, address: str):
+    token = CSRF_RE.search(client.get("/p/").get_data(as_text=True)).group(1)
+    return client.post("/p/relink", data={"address": address, "csrf_token": token})
+
+
+def _relinks(db) -> list[Reminder]:
+    db.expire_all()
+    return db.exec(select(Reminder).where(Reminder.slot_key.startswith("relink/"))).all()
+
+
+@pytest.mark.parametrize("address", ["sam@example.test", "  SAM@Example.TEST ", "+44 7700 900123"])
+def test_fresh_link_answer_is_the_same_for_known_and_unknown_addresses(db, app, address):
+    assignment = open_survey(db, phone="+447700900123", preferred_channel="sms")
+    unknown = _relink(app.test_client(), "nobody@example.test")
+    assert _relinks(db) == []
+    known = _relink(app.test_client(), address)
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data() == unknown.get_data()
+    assert NEUTRAL in known.get_data(as_text=True)
+    queued = _relinks(db)
+    assert len(queued) == 1
+    reminder = queued[0]
+    assert reminder.assignment_id == assignment.id and reminder.patient_id == assignment.patient_id
+    assert reminder.status == "pending" and reminder.channel == "sms"
+    assert reminder.slot_key.startswith(f"relink/{assignment.id}/")
+    assert reminder.send_at <= utcnow()
+
+
+def test_fresh_link_needs_an_open_survey(db, client):
+    assignment = open_survey(db)
+    assignment.closes_at = utcnow() - timedelta(hours=1)
+    db.commit()
+    response = _relink(client, "sam@example.test")
+    assert NEUTRAL in response.get_data(as_text=True)
+    assert _relinks(db) == []
+
+
+def test_fresh_link_requests_are_limited_per_patient_silently(db, app):
+    open_survey(db)
+    for _ in range(RELINK_LIMIT + 2):
+        response = _relink(app.test_client(), "sam@example.test")
+        assert response.status_code == 200 and NEUTRAL in response.get_data(as_text=True)
+    assert len(_relinks(db)) == RELINK_LIMIT
+
+
+@pytest.mark.parametrize("address, message", [
+    ("", "Please enter your email or mobile number."),
+    ("x" * 300, "That is too long."),
+])
+def test_fresh_link_form_rejects_empty_or_long_input(db, client, address, message):
+    open_survey(db)
+    response = _relink(client, address)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _relinks(db) == []
+
+
+def test_fresh_link_form_refuses_a_missing_csrf_token(db, client):
+    open_survey(db)
+    response = client.post("/p/relink", data={"address": "sam@example.test"})
+    assert response.status_code == 400
+    assert _relinks(db) == []
+
+
+def test_signing_in_again_replaces_the_session_cookie(db, client):
+    assignment = open_survey(db)
+    sign_in(client, db, assignment)
+    sign_in(client, db, assignment)
+    live = db.exec(select(AuthSession).where(AuthSession.patient_id == assignment.patient_id)).all()
+    assert len(live) == 2
+    assert "Your questions for today" in client.get("/p/").get_data(as_text=True)
