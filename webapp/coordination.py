@@ -149,8 +149,26 @@ def change_status(session: Session, patient: Patient, action: str, *, now: datet
     patient.status, patient.updated_at = target, now
     session.add(patient)
     session.flush()
+    if action == "resume":
+        _revive_future_reminders(session, patient, now)
     replan_patient(session, patient, now=now, actor=actor)
     return before
+
+
+def _revive_future_reminders(session: Session, patient: Patient, now: datetime) -> None:
+    """Un-cancel future reminders of live follow-ups so the re-plan can keep the wanted ones.
+
+    Why: the re-plan never re-adds a reminder whose slot key already exists, even a cancelled
+    one, so without this a paused-then-resumed patient would get no reminders for windows
+    planned before the pause. The re-plan cancels again every revived row it does not want.
+    """
+    rows = session.exec(select(Reminder).join(SurveyAssignment).where(
+        Reminder.patient_id == patient.id, Reminder.status == "cancelled",
+        Reminder.send_at > now, SurveyAssignment.status.in_(LIVE))).all()
+    for row in rows:
+        row.status = "pending"
+        session.add(row)
+    session.flush()
 
 
 def update_contact(session: Session, patient: Patient, values: dict, *, now: datetime,
@@ -165,8 +183,26 @@ def update_contact(session: Session, patient: Patient, values: dict, *, now: dat
     session.add(patient)
     session.flush()
     if REPLAN_FIELDS & set(changed):
+        _retire_future_reminders(session, patient, now)
         replan_patient(session, patient, now=now, actor=actor)
     return changed
+
+
+def _retire_future_reminders(session: Session, patient: Patient, now: datetime) -> None:
+    """Cancel the patient's future pending reminders under a new key, so the re-plan remakes them.
+
+    Why: the re-plan keys a reminder by the UTC date its window opens, so after a time zone
+    change that keeps that date it would keep the old zone's send time. Renaming frees the key
+    and keeps the cancelled row as history.
+    """
+    rows = session.exec(select(Reminder).where(Reminder.patient_id == patient.id,
+                                               Reminder.status == "pending",
+                                               Reminder.send_at > now)).all()
+    for row in rows:
+        row.status = "cancelled"
+        row.slot_key = f"{row.slot_key}~retired{now:%Y%m%d%H%M%S}"[:160]
+        session.add(row)
+    session.flush()
 
 
 def request_resend(session: Session, assignment: SurveyAssignment, patient: Patient, *,

@@ -100,7 +100,7 @@ class ContactLogForm(FlaskForm):
 
     kind = SelectField("Kind", choices=[SelectChoice("phone", "Contacted by phone"),
                                          SelectChoice("note", "Note")])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=1000)])
+    note = TextAreaField("Note", validators=[Length(max=1000)])
     assignment_id = HiddenField()
 
     def validate_note(self, field) -> None:
