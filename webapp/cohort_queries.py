@@ -7,7 +7,7 @@ Python, so the cost grows with the rows read, never with one round trip per pati
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from webapp.clinical_queries import default_library, library_outcomes
 from webapp.models import (
     CourseRegion,
     Patient,
+    ProtocolVersion,
     SafetyFlag,
     SurveyAssignment,
     SurveyScore,
@@ -38,63 +39,79 @@ REPEATED_NAMES = {"pre-session": "Before session {n}", "after-session": "After s
 
 @dataclass(frozen=True)
 class CourseInfo:
-    """What set-based code needs about one course: owner, zone, anchors and nerves."""
+    """What set-based code needs about one course: owner, zone, anchors, nerves, sessions."""
 
     patient_id: int
     tz: ZoneInfo
     first: date | None
     last: date | None
     nerves: tuple[str, ...]
+    session_numbers: dict[int, int] = field(default_factory=dict)
+    per_session_keys: frozenset[str] = frozenset()
+
+    def timepoint_name(self, slot: str, label: str) -> str:
+        """Return 'Before session 3' for a per-session slot, 'Weekly check 2' for a repeat."""
+        key, _, suffix = slot.partition(":")
+        if not suffix.isdigit():
+            return label
+        number = int(suffix)
+        if key in self.per_session_keys:  # the planner names these slots by session id
+            number = self.session_numbers.get(number, number)
+        return REPEATED_NAMES.get(key, label + " ({n})").format(n=number)
 
 
-def timepoint_name(slot: str, label: str) -> str:
-    """Return a short name for a timepoint: 'Before session 3' for repeated slots, else label."""
-    key, _, number = slot.partition(":")
-    if not number:
-        return label
-    return REPEATED_NAMES.get(key, label + " ({n})").format(n=number)
+def _per_session_keys(db: Session) -> dict[int, frozenset[str]]:
+    """Return {protocol version id: keys of its timepoints anchored on every session}."""
+    return {vid: frozenset(tp.get("key") for tp in definition.get("timepoints", [])
+                           if tp.get("anchor") == "every_session")
+            for vid, definition in db.exec(select(ProtocolVersion.id,
+                                                  ProtocolVersion.definition)).all()}
 
 
 def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[int, CourseInfo]:
     """Return {course id: CourseInfo} for live patients (all of them when ids is None)."""
-    query = (select(TreatmentCourse.id, Patient.id, Patient.timezone)
+    query = (select(TreatmentCourse.id, Patient.id, Patient.timezone,
+                    TreatmentCourse.protocol_version_id)
              .join(Patient, Patient.id == TreatmentCourse.patient_id)
              .where(Patient.erased_at.is_(None)))
     if patient_ids is not None:
         query = query.where(Patient.id.in_(list(patient_ids)))
-    owners = {cid: (pid, ZoneInfo(tz)) for cid, pid, tz in db.exec(query).all()}
-    instants = _session_instants(db, owners)
+    owners = {cid: (pid, ZoneInfo(tz), vid) for cid, pid, tz, vid in db.exec(query).all()}
+    timelines = _timelines(db, owners)
+    keys = _per_session_keys(db)
     regions: dict[int, list[str]] = {}
     for cid, nerve in db.exec(select(CourseRegion.course_id, CourseRegion.nerve)
                               .order_by(CourseRegion.id)).all():
         if cid in owners:
             regions.setdefault(cid, []).append(nerve)
     infos = {}
-    for cid, (pid, tz) in owners.items():
-        first, last = instants.get(cid, (None, None))
+    for cid, (pid, tz, vid) in owners.items():
+        first, last, numbers = timelines.get(cid, (None, None, {}))
         infos[cid] = CourseInfo(pid, tz, first and first.astimezone(tz).date(),
                                 last and last.astimezone(tz).date(),
-                                tuple(dict.fromkeys(regions.get(cid, []))))
+                                tuple(dict.fromkeys(regions.get(cid, []))), numbers,
+                                keys.get(vid, frozenset()))
     return infos
 
 
-def _session_instants(db, owners) -> dict[int, tuple[datetime | None, datetime | None]]:
-    """Return {course: (first performed else first scheduled, last live session)}."""
-    performed: dict[int, datetime] = {}
-    scheduled: dict[int, datetime] = {}
-    last: dict[int, datetime] = {}
-    rows = db.exec(select(TreatmentSession.course_id, TreatmentSession.status,
-                          TreatmentSession.scheduled_at, TreatmentSession.performed_at)
+def _timelines(db, owners) -> dict[int, tuple[datetime, datetime, dict[int, int]]]:
+    """Return {course: (first performed else first scheduled, last session, {id: number})}."""
+    live: dict[int, list[tuple[datetime, int, str]]] = {}
+    rows = db.exec(select(TreatmentSession.course_id, TreatmentSession.id,
+                          TreatmentSession.status, TreatmentSession.scheduled_at,
+                          TreatmentSession.performed_at)
                    .where(TreatmentSession.status != "cancelled")).all()
-    for cid, status, scheduled_at, performed_at in rows:
-        if cid not in owners:
-            continue
-        at = performed_at or scheduled_at
-        if status == "performed":
-            performed[cid] = min(performed.get(cid, at), at)
-        scheduled[cid] = min(scheduled.get(cid, scheduled_at), scheduled_at)
-        last[cid] = max(last.get(cid, at), at)
-    return {cid: (performed.get(cid, scheduled[cid]), last[cid]) for cid in scheduled}
+    for cid, sid, status, scheduled_at, performed_at in rows:
+        if cid in owners:
+            live.setdefault(cid, []).append((performed_at or scheduled_at, sid, status))
+    out = {}
+    for cid, sessions in live.items():
+        sessions.sort()
+        performed = [at for at, _, status in sessions if status == "performed"]
+        first = performed[0] if performed else sessions[0][0]
+        out[cid] = (first, sessions[-1][0],
+                    {sid: number for number, (_, sid, _) in enumerate(sessions, start=1)})
+    return out
 
 
 def _due_assignments(db: Session, now: datetime):
@@ -143,7 +160,7 @@ def cohort_rows(db: Session, outcome: str, *, now: datetime, library=None) -> li
             for code in (regions if per_region else [""]):
                 day = (due_on - info.first).days
                 series.setdefault((cid, code), []).append(
-                    (day, timepoint_name(slot, label), values.get((aid, code))))
+                    (day, info.timepoint_name(slot, label), values.get((aid, code))))
     return _rows_from_series(series, infos, outcome, names)
 
 
