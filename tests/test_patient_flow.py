@@ -352,3 +352,21 @@ def test_thank_you_trend_shows_the_mean_pain_of_each_survey_in_order(db, client)
     thanks = client.get(_submit(client, check.id).headers["Location"]).get_data(as_text=True)
     assert "Your pain score over time (0 = no pain, 10 = worst pain): 5.5, 2.5" in thanks
     assert "went from 5.5 at the start to 2.5 now" in thanks
+
+
+@pytest.mark.parametrize("item_id, value, words, form", [
+    ("pgic", 2, "Much better", ["2"]),
+    ("pain_now", 0, "0", ["0"]),
+    ("bruising", True, "Yes", ["yes"]),
+    ("bruising", False, "No", ["no"]),
+    ("activity_1", "Typing", "Typing", ["Typing"]),
+    ("pain_now", None, "Not answered", []),
+])
+def test_answers_in_words_and_back_into_form_values(item_id, value, words, form):
+    from surveys import load_library
+    from webapp.patient_flow import as_form_values, display_answer
+
+    library = load_library()
+    instrument = next(i for i in library.all() if any(it.id == item_id for it in i.items))
+    assert display_answer(instrument.item(item_id), value) == words
+    assert as_form_values({item_id: value}) == {item_id: form}

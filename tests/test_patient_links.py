@@ -181,4 +181,5 @@ def test_signing_in_again_replaces_the_session_cookie(db, client):
     sign_in(client, db, assignment)
     live = db.exec(select(AuthSession).where(AuthSession.patient_id == assignment.patient_id)).all()
     assert len(live) == 2
+    assert len([row for row in live if row.revoked_at is None]) == 1
     assert "Your questions for today" in client.get("/p/").get_data(as_text=True)

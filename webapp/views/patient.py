@@ -116,6 +116,8 @@ def use_link(token: str):
         code = 404 if status == "unknown" else 410
         return render_template("patient/link_problem.html", status=status,
                                form=RelinkForm()), code
+    if session.get("psid"):
+        sessions.revoke(db, session["psid"], now)  # one live patient session per browser
     minutes = int(current_app.config["PATIENT_SESSION_MINUTES"])
     sid = sessions.start(db, kind="patient", patient_id=row.patient_id, now=now,
                          lifetime=timedelta(minutes=minutes), ip=request.remote_addr)
