@@ -4,6 +4,11 @@ Spreadsheet formula injection: a *text* cell that starts with = + - @, a tab or 
 return gets a leading apostrophe, so a spreadsheet shows it as text instead of running it.
 Numbers (scores, day counts, which may be negative) are written as plain numbers and never
 prefixed: -3 days is a number, not a formula. Only text cells can carry a formula.
+
+Days are counted in the patient's local calendar from the date the patient answered (the due
+date if the timepoint was never completed) to the course's first session (first performed,
+else first scheduled) and to its last non-cancelled session; before that session they are
+negative. Erased patients are never exported.
 """
 
 from __future__ import annotations
