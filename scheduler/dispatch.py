@@ -220,12 +220,12 @@ def _channel_for(ctx: _Context, kind: str) -> Channel:
 
 def _render(db: Session, reminder: Reminder, assignment: SurveyAssignment, patient: Patient,
             ctx: _Context) -> Message:
-    """Issue a fresh single-use link (committed before sending) and build the message."""
+    """Issue a fresh single-use link (committed with the "sent" mark) and build the message."""
     from webapp.patient_links import issue_link, link_url
 
+    # Not flushed before sending: no write lock is held while the channel talks to the network.
     token = issue_link(db, patient_id=patient.id, assignment_id=assignment.id,
                        expires_at=assignment.closes_at, now=ctx.now)
-    db.commit()
     return build_reminder(patient.first_name, ctx.clinic_name, deadline_utc=assignment.closes_at,
                           tz=patient.timezone, link=link_url(ctx.base_url, token),
                           channel=reminder.channel, message_key=reminder.slot_key,
