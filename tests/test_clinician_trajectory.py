@@ -115,18 +115,19 @@ def test_figures_build_from_the_queried_data(db):
 
 
 @pytest.mark.parametrize(
-    ("outcome", "code", "baseline", "latest", "points", "label"),
-    [("pain", MEDIAN, 8, 3, -5, "substantial"),
-     ("pain", ULNAR, 6, 5, -1, "minimal"),
-     ("function", "", 3, 7, 4, "substantial")],
+    ("outcome", "code", "baseline", "latest", "points", "label", "since"),
+    [("pain", MEDIAN, 8, 3, -5, "substantial", 3),  # day 6 was only -25%: since session 3
+     ("pain", ULNAR, 6, 5, -1, "minimal", None),
+     ("paresthesia", MEDIAN, 5, 2, -3, "substantial", 3),
+     ("function", "", 3, 7, 4, "substantial", 3)],
 )
-def test_outcome_summary(db, outcome, code, baseline, latest, points, label):
+def test_outcome_summary(db, outcome, code, baseline, latest, points, label, since):
     course = build_patient(db)
     rows = outcome_summary(trajectory_data(db, course.patient_id, LIBRARY))
     row = next(r for r in rows if r["outcome"] == outcome
                and r["region_label"] == region_label(code))
-    assert (row["baseline"], row["latest"], row["points"], row["label"]) == (
-        baseline, latest, points, label)
+    assert (row["baseline"], row["latest"], row["points"], row["label"], row["since_session"]) == (
+        baseline, latest, points, label, since)
 
 
 def test_patient_without_sessions_has_day_zero_and_no_markers(db):

@@ -209,8 +209,26 @@ def outcome_summary(data: TrajectoryData,
     for (outcome, _code), rows in sorted(series.items(), key=lambda k: (order.index(k[0][0]),
                                                                         k[0][1])):
         rows.sort(key=lambda o: (o.day, o.when))
-        table.append(_summary_row(specs[outcome], rows))
+        row = _summary_row(specs[outcome], rows)
+        row["since_session"] = _responding_since(specs[outcome], rows, data.sessions,
+                                                 row["baseline"])
+        table.append(row)
     return table
+
+
+def _responding_since(spec: OutcomeSpec, rows: list[Observation], sessions,
+                      baseline: float | None) -> int | None:
+    """Return the session after which the response became (and stayed) moderate or better."""
+    if baseline is None or len(rows) < 2:
+        return None
+    start = None
+    for obs in rows[1:]:
+        good = responder_label(baseline, obs.value, spec.direction,
+                               spec.mcid_points) in ("moderate", "substantial")
+        start = (start or obs) if good else None
+    if start is None:
+        return None
+    return sum(1 for s in sessions if s.day <= start.day) or None
 
 
 def _summary_row(spec: OutcomeSpec, rows: list[Observation]) -> dict:

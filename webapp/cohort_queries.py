@@ -6,11 +6,14 @@ Python, so the cost grows with the rows read, never with one round trip per pati
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
@@ -60,6 +63,11 @@ class CourseInfo:
         return REPEATED_NAMES.get(key, label + " ({n})").format(n=number)
 
 
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def _per_session_keys(db: Session) -> dict[int, frozenset[str]]:
     """Return {protocol version id: keys of its timepoints anchored on every session}."""
     return {vid: frozenset(tp.get("key") for tp in definition.get("timepoints", [])
@@ -70,18 +78,18 @@ def _per_session_keys(db: Session) -> dict[int, frozenset[str]]:
 
 def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[int, CourseInfo]:
     """Return {course id: CourseInfo} for live patients (all of them when ids is None)."""
-    query = (select(TreatmentCourse.id, Patient.id, Patient.timezone,
+    query = (sa.select(TreatmentCourse.id, Patient.id, Patient.timezone,
                     TreatmentCourse.protocol_version_id)
              .join(Patient, Patient.id == TreatmentCourse.patient_id)
              .where(Patient.erased_at.is_(None)))
     if patient_ids is not None:
         query = query.where(Patient.id.in_(list(patient_ids)))
-    owners = {cid: (pid, ZoneInfo(tz), vid) for cid, pid, tz, vid in db.exec(query).all()}
+    owners = {cid: (pid, _zone(tz), vid) for cid, pid, tz, vid in plain_rows(db, query)}
     timelines = _timelines(db, owners)
     keys = _per_session_keys(db)
     regions: dict[int, list[str]] = {}
-    for cid, nerve in db.exec(select(CourseRegion.course_id, CourseRegion.nerve)
-                              .order_by(CourseRegion.id)).all():
+    for cid, nerve in plain_rows(db, sa.select(CourseRegion.course_id, CourseRegion.nerve)
+                                 .order_by(CourseRegion.id)):
         if cid in owners:
             regions.setdefault(cid, []).append(nerve)
     infos = {}
@@ -97,10 +105,10 @@ def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[
 def _timelines(db, owners) -> dict[int, tuple[datetime, datetime, dict[int, int]]]:
     """Return {course: (first performed else first scheduled, last session, {id: number})}."""
     live: dict[int, list[tuple[datetime, int, str]]] = {}
-    rows = db.exec(select(TreatmentSession.course_id, TreatmentSession.id,
-                          TreatmentSession.status, TreatmentSession.scheduled_at,
-                          TreatmentSession.performed_at)
-                   .where(TreatmentSession.status != "cancelled")).all()
+    rows = plain_rows(db, sa.select(TreatmentSession.course_id, TreatmentSession.id,
+                                    TreatmentSession.status, TreatmentSession.scheduled_at,
+                                    TreatmentSession.performed_at)
+                      .where(TreatmentSession.status != "cancelled"))
     for cid, sid, status, scheduled_at, performed_at in rows:
         if cid in owners:
             live.setdefault(cid, []).append((performed_at or scheduled_at, sid, status))
@@ -114,21 +122,36 @@ def _timelines(db, owners) -> dict[int, tuple[datetime, datetime, dict[int, int]
     return out
 
 
+def plain_rows(db: Session, query) -> list:
+    """Run a column query on the session's connection: plain tuples, no ORM row processing."""
+    return db.connection().execute(query).all()
+
+
+@lru_cache(maxsize=4096)
+def _json_list(text: str) -> tuple:
+    # Instrument and region lists repeat across thousands of assignments: parse each once.
+    return tuple(json.loads(text))
+
+
 def _due_assignments(db: Session, now: datetime):
     """Return the assignments that are due: answered, missed, or past their window."""
-    return db.exec(select(SurveyAssignment.id, SurveyAssignment.course_id, SurveyAssignment.slot,
-                          SurveyAssignment.label, SurveyAssignment.due_on,
-                          SurveyAssignment.instruments, SurveyAssignment.regions)
-                   .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
+    rows = plain_rows(db, sa.select(SurveyAssignment.id, SurveyAssignment.course_id,
+                                    SurveyAssignment.slot, SurveyAssignment.label,
+                                    SurveyAssignment.due_on,
+                                    sa.cast(SurveyAssignment.instruments, sa.Text),
+                                    sa.cast(SurveyAssignment.regions, sa.Text))
+                      .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
                               and_(SurveyAssignment.status.in_(LIVE),
                                    SurveyAssignment.closes_at <= now)))
-                   .order_by(SurveyAssignment.due_on, SurveyAssignment.id)).all()
+                      .order_by(SurveyAssignment.due_on, SurveyAssignment.id))
+    return [(*row[:5], _json_list(row[5]), _json_list(row[6])) for row in rows]
 
 
 def _scores(db: Session, outcome: str) -> dict[tuple[int, str], float]:
-    rows = db.exec(select(SurveyScore.assignment_id, SurveyScore.region_code, SurveyScore.value)
-                   .where(SurveyScore.outcome == outcome, SurveyScore.value.is_not(None))
-                   .order_by(SurveyScore.id)).all()
+    rows = plain_rows(db, sa.select(SurveyScore.assignment_id, SurveyScore.region_code,
+                                    SurveyScore.value)
+                      .where(SurveyScore.outcome == outcome, SurveyScore.value.is_not(None))
+                      .order_by(SurveyScore.id))
     values: dict[tuple[int, str], float] = {}
     for aid, code, value in rows:
         values.setdefault((aid, code), value)
@@ -156,19 +179,23 @@ def cohort_rows(db: Session, outcome: str, *, now: datetime, library=None) -> li
         info = infos.get(cid)
         if info is None or info.first is None:
             continue
+        point = ((due_on - info.first).days, info.timepoint_name(slot, label))
         for per_region in {asked[i] for i in instruments if i in asked}:
-            for code in (regions if per_region else [""]):
-                day = (due_on - info.first).days
-                series.setdefault((cid, code), []).append(
-                    (day, info.timepoint_name(slot, label), values.get((aid, code))))
+            for code in (regions if per_region else ("",)):
+                series.setdefault((cid, code), []).append((*point, values.get((aid, code))))
     return _rows_from_series(series, infos, outcome, names)
+
+
+def _baseline(points) -> float | None:
+    """charts.response.find_baseline for points already in day order: the first answered one."""
+    return next((value for _, _, value in points if value is not None), None)
 
 
 def _rows_from_series(series, infos, outcome, names) -> list[CohortRow]:
     rows = []
     for (cid, code), points in series.items():
         info = infos[cid]
-        baseline = find_baseline((day, value) for day, _, value in points)
+        baseline = _baseline(points)
         nerve, nerve_label = _nerve_of(code, info, names)
         for day, name, value in points:
             rows.append(CohortRow(str(info.patient_id), nerve, nerve_label, outcome, day / 7,
