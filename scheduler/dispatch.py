@@ -157,12 +157,11 @@ def _release(db: Session, ids: list[int], lease_until: datetime) -> int:
 
 def _deliver_one(db: Session, reminder_id: int, ctx: _Context) -> str:
     """Deliver one claimed row; return the report field it counts towards."""
-    reminder = db.get(Reminder, reminder_id, populate_existing=True)
-    if reminder is None or reminder.status != "sending" or reminder.lease_until != ctx.lease_until:
+    found = _load(db, reminder_id)
+    if found is None or found[0].status != "sending" or found[0].lease_until != ctx.lease_until:
         db.rollback()
         return "skipped"  # someone else holds it now
-    assignment = db.get(SurveyAssignment, reminder.assignment_id, populate_existing=True)
-    patient = db.get(Patient, reminder.patient_id, populate_existing=True)
+    reminder, assignment, patient = found
     verdict = _stale_verdict(db, reminder, assignment, patient, ctx.now)
     if verdict:
         if not _finish(db, reminder, ctx, status=verdict):
@@ -185,10 +184,19 @@ def _deliver_one(db: Session, reminder_id: int, ctx: _Context) -> str:
     return _sent(db, reminder, ctx, provider_id or message.message_id)
 
 
-def _stale_verdict(db: Session, reminder: Reminder, assignment: SurveyAssignment | None,
-                   patient: Patient | None, now: datetime) -> str | None:
+def _load(db: Session, reminder_id: int):
+    """Read a reminder with its assignment and patient, fresh, in one round trip."""
+    return db.exec(select(Reminder, SurveyAssignment, Patient)
+                   .join(SurveyAssignment, SurveyAssignment.id == Reminder.assignment_id)
+                   .join(Patient, Patient.id == Reminder.patient_id)
+                   .where(Reminder.id == reminder_id)
+                   .execution_options(populate_existing=True)).first()
+
+
+def _stale_verdict(db: Session, reminder: Reminder, assignment: SurveyAssignment,
+                   patient: Patient, now: datetime) -> str | None:
     """Return "cancelled"/"expired" when the reminder must not be sent any more, else None."""
-    if assignment is None or patient is None or patient.status != "active":
+    if patient.status != "active":
         return "cancelled"
     if assignment.status in ("completed", "cancelled"):
         return "cancelled"
