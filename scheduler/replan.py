@@ -90,9 +90,17 @@ def course_protocol(session: Session, course: TreatmentCourse) -> Protocol:
     return parse_protocol(version.definition)
 
 
-def reminder_slot_key(course_id: int, planned_key: str, opens_at: datetime) -> str:
-    """Return the outbox's unique key: one reminder per course, step, channel and window."""
-    return f"c{course_id}/{planned_key}@{opens_at:%Y%m%d}"
+def reminder_slot_key(course_id: int, planned_key: str, send_at: datetime) -> str:
+    """Return the outbox's unique key: one reminder per course, step, channel and send time.
+
+    The send time is part of the key, so a reminder that moves (a session moved, a new time
+    zone, a new reminder time) is a new row and the old one is cancelled, while a reminder that
+    was sent is never added again.
+    """
+    return f"c{course_id}/{planned_key}@{send_at:%Y%m%dT%H%MZ}"
+
+
+MANUAL_PREFIXES = ("relink/", "resend/")
 
 
 def replan_course(session: Session, course_id: int, *, now: datetime,
@@ -171,29 +179,40 @@ def _copy_window(row: SurveyAssignment, planned: PlannedAssignment, now: datetim
 
 def _sync_reminders(session, course, row: SurveyAssignment, planned, now, result) -> None:
     """Make the pending reminders of one assignment equal to the planned ones."""
-    pending = session.exec(select(Reminder).where(Reminder.assignment_id == row.id,
-                                                  Reminder.status == "pending")).all()
+    rows = {r.slot_key: r for r in session.exec(select(Reminder).where(
+        Reminder.assignment_id == row.id)).all()}
     live = row.status in LIVE_ASSIGNMENT and planned is not None
     wanted = {}
     if live:
         for r in planned.reminders:
-            wanted[reminder_slot_key(course.id, r.key, row.opens_at)] = r
-    window_tag = f"@{row.opens_at:%Y%m%d}"
-    for reminder in pending:
-        # A reminder already due for this very window is the dispatcher's to send or expire.
-        due_now = live and reminder.send_at <= now and reminder.slot_key.endswith(window_tag)
-        if reminder.slot_key not in wanted and not due_now:
-            reminder.status = "cancelled"
-            session.add(reminder)
-            result.reminders_cancelled += 1
-    known = set(session.exec(select(Reminder.slot_key).where(
-        Reminder.assignment_id == row.id)).all())
+            wanted[reminder_slot_key(course.id, r.key, r.send_at)] = r
+    for key, reminder in rows.items():
+        if reminder.status != "pending" or key in wanted or _left_alone(reminder, live, now):
+            continue
+        reminder.status = "cancelled"
+        session.add(reminder)
+        result.reminders_cancelled += 1
     for key, r in wanted.items():
-        if key not in known:
+        existing = rows.get(key)
+        if existing is None:
             session.add(Reminder(slot_key=key, assignment_id=row.id, patient_id=row.patient_id,
                                  channel=r.channel, send_at=r.send_at, next_attempt_at=r.send_at,
                                  created_at=now))
             result.reminders_added += 1
+        elif existing.status == "cancelled" and r.send_at > now:
+            # Planned again (e.g. after a pause): revive it; a sent one is never sent twice.
+            existing.status, existing.next_attempt_at, existing.attempts = "pending", r.send_at, 0
+            session.add(existing)
+            result.reminders_added += 1
+
+
+def _left_alone(reminder: Reminder, live: bool, now: datetime) -> bool:
+    """Pending rows a re-plan must not cancel while the assignment is live."""
+    if not live:
+        return False
+    if reminder.slot_key.startswith(MANUAL_PREFIXES):
+        return True  # a coordinator's "send again" or a patient's fresh-link request
+    return reminder.send_at <= now  # already due: the dispatcher's to send or expire
 
 
 def _audit(session, actor: Actor, action: str, course, row, detail: dict) -> None:

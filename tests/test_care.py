@@ -88,3 +88,56 @@ def test_withdrawal_cancels_pending_but_keeps_completed(db):
 def test_make_course_defaults(db):
     course = make_course(db)
     assert course.needs_replan is True
+
+
+def _pending(db, course_id):
+    from webapp.models import SurveyAssignment as A
+
+    return sorted((r.slot_key, r.send_at) for r in db.exec(
+        select(Reminder).join(A, A.id == Reminder.assignment_id)
+        .where(A.course_id == course_id, Reminder.status == "pending")).all())
+
+
+def test_pause_then_resume_brings_the_same_reminders_back(db):
+    course = planned_course(db, sessions=2)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    before = _pending(db, course.id)
+    patient = db.get(Patient, course.patient_id)
+    patient.status = "paused"
+    db.add(patient)
+    replan_course(db, course.id, now=now)
+    db.commit()
+    assert _pending(db, course.id) == []
+    patient.status = "active"
+    db.add(patient)
+    replan_course(db, course.id, now=now)
+    db.commit()
+    assert _pending(db, course.id) == before
+
+
+def test_a_new_time_zone_moves_every_future_reminder(db):
+    course = planned_course(db, sessions=2, timezone="Europe/London")
+    patient = db.get(Patient, course.patient_id)
+    patient.timezone = "Asia/Tokyo"
+    db.add(patient)
+    db.commit()
+    replan_course(db, course.id, now=datetime(2026, 1, 2, tzinfo=UTC))
+    db.commit()
+    from zoneinfo import ZoneInfo
+
+    local_hours = {r[1].astimezone(ZoneInfo("Asia/Tokyo")).hour for r in _pending(db, course.id)}
+    assert local_hours == {9}
+
+
+def test_a_manual_resend_survives_a_replan(db):
+    course = planned_course(db, sessions=2)
+    baseline = db.exec(select(SurveyAssignment).where(SurveyAssignment.slot == "baseline")).one()
+    now = baseline.opens_at + timedelta(hours=1)
+    db.add(Reminder(slot_key=f"resend/{baseline.id}/x", assignment_id=baseline.id,
+                    patient_id=baseline.patient_id, channel="email", send_at=now,
+                    next_attempt_at=now))
+    db.commit()
+    replan_course(db, course.id, now=now + timedelta(minutes=1))
+    db.commit()
+    row = db.exec(select(Reminder).where(Reminder.slot_key == f"resend/{baseline.id}/x")).one()
+    assert row.status == "pending"
