@@ -101,6 +101,8 @@ def test_copy_previous_prefills_regions_from_the_latest_session(clinician, db):
                      html)
     assert 'value="2.5"' in html and 'value="25G"' in html and 'value="9.0"' not in html
     assert '<option selected value="D15W">' in html or 'value="D15W" selected' in html
+    viewed = db.exec(select(AuditEvent).where(AuditEvent.action == "session_form_viewed")).one()
+    assert viewed.patient_id == course.patient_id
 
 
 def test_edit_moves_the_session_and_its_pending_follow_ups(clinician, db):

@@ -126,6 +126,7 @@ def test_patient_list_search_filters_and_synthetic_label(clinician, db):
     assert codes("?responder=substantial") == []
     assert codes("?responder=no+data") == ["NT-0201", "NT-0202"]
     assert codes("?status=withdrawn") == []
+    assert codes("?q=%25") == [] and codes("?q=NT_0") == []  # wildcards match themselves
     assert codes("?overdue=1") == ["NT-0100"]  # its later follow-ups are long past due
     html = clinician.get("/clinic/patients?q=robin").get_data(as_text=True)
     assert '<span class="tag">synthetic</span>' in html

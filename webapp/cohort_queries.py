@@ -250,8 +250,11 @@ def find_patients(db: Session, filters: PatientFilters, *, today: date) -> list[
     """Return live patients matching the search and the database-side filters."""
     query = select(Patient).where(Patient.erased_at.is_(None))
     if filters.q:
-        like = f"%{filters.q.lower()}%"
-        query = query.where(or_(Patient.study_code.ilike(like), Patient.first_name.ilike(like)))
+        # Escape LIKE wildcards so "%" or "_" typed in the box match themselves.
+        text = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        query = query.where(or_(Patient.study_code.ilike(like, escape="\\"),
+                                Patient.first_name.ilike(like, escape="\\")))
     if filters.status:
         query = query.where(Patient.status == filters.status)
     if filters.nerve:

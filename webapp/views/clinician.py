@@ -224,6 +224,10 @@ def _handle_session_form(patient: Patient, course, row: TreatmentSession | None,
             db.commit()
             flash("Session saved; the follow-up plan was updated.", "info")
             return redirect(url_for("clinician.show_patient", patient_id=patient.id))
+    if request.method == "GET":
+        audit.record(db, "session_form_viewed", record_type="treatment_session",
+                     record_id=row.id if row else None, patient_id=patient.id)
+        db.commit()
     status = 400 if request.method == "POST" else 200
     return render_template("clinician/edit_session.html", form=form, patient=patient, row=row,
                            labels=[region_label(code) for code in regions]), status
