@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from charts.data import (
@@ -139,9 +140,10 @@ def trajectory_data(db: Session, patient_id: int, library=None,
 
 
 def _answered(db, patient_id, clock: _Clock, specs) -> list[Observation]:
-    rows = db.exec(
-        select(SurveyScore.region_code, SurveyScore.outcome, SurveyScore.value,
-               SurveyScore.scored_at, SurveyAssignment.completed_at, SurveyAssignment.label)
+    # Plain column rows on the connection: a 2-year weekly patient has thousands of scores.
+    rows = db.connection().execute(
+        sa.select(SurveyScore.region_code, SurveyScore.outcome, SurveyScore.value,
+                  SurveyScore.scored_at, SurveyAssignment.completed_at, SurveyAssignment.label)
         .join(SurveyAssignment, SurveyAssignment.id == SurveyScore.assignment_id)
         .where(SurveyScore.patient_id == patient_id, SurveyScore.outcome.in_(list(specs)),
                SurveyScore.value.is_not(None))).all()
