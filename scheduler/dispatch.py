@@ -29,7 +29,7 @@ from webapp.models import Patient, Reminder, SurveyAssignment
 log = logging.getLogger("nervetrack.dispatch")
 
 LIVE_ASSIGNMENT = ("pending", "open", "in_progress")
-RELINK_PREFIX = "relink/"
+MANUAL_PREFIXES = ("relink/", "resend/")  # a patient's fresh-link request, a coordinator's resend
 NO_CONTACT = {"email": "no email address on file", "sms": "no phone number on file"}
 ERROR_LIMIT = 200
 
@@ -202,8 +202,8 @@ def _stale_verdict(db: Session, reminder: Reminder, assignment: SurveyAssignment
         return "cancelled"
     if assignment.status not in LIVE_ASSIGNMENT or assignment.closes_at <= now:
         return "expired"
-    if reminder.slot_key.startswith(RELINK_PREFIX):
-        return None  # a fresh link the patient asked for is always worth sending
+    if reminder.slot_key.startswith(MANUAL_PREFIXES):
+        return None  # asked for by a person: always worth sending while the window is open
     return "expired" if _later_step_due(db, reminder, now) else None
 
 
@@ -214,7 +214,7 @@ def _later_step_due(db: Session, reminder: Reminder, now: datetime) -> bool:
     found = db.exec(select(Reminder.id).where(
         Reminder.assignment_id == reminder.assignment_id, Reminder.id != reminder.id,
         Reminder.status.in_(("pending", "sending", "sent")), Reminder.send_at <= now, later,
-        sa.not_(Reminder.slot_key.startswith(RELINK_PREFIX))).limit(1)).first()
+        *[sa.not_(Reminder.slot_key.startswith(p)) for p in MANUAL_PREFIXES]).limit(1)).first()
     return found is not None
 
 

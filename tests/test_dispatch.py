@@ -79,7 +79,7 @@ def test_claims_only_due_rows(db, course):
     assert ids == [reminder(db, "baseline/open+0").id]
     assert lease_until == BASELINE_OPEN + timedelta(minutes=5)
     by_status = statuses(db)
-    assert by_status.pop("c1/baseline/open+0/email@20260105") == "sending"
+    assert by_status.pop("c1/baseline/open+0/email@20260105T0900Z") == "sending"
     assert set(by_status.values()) == {"pending"}
 
 
@@ -202,9 +202,9 @@ def test_closed_window_expires_every_overdue_step(db, course, channel):
     report = dispatch(db, BASELINE_ENDS, channel)
     assert (report.expired, report.sent) == (3, 0)
     assert {k: v for k, v in statuses(db).items() if "baseline" in k} == {
-        "c1/baseline/open+0/email@20260105": "expired",
-        "c1/baseline/open+2/email@20260105": "expired",
-        "c1/baseline/close-1/email@20260105": "expired"}
+        "c1/baseline/open+0/email@20260105T0900Z": "expired",
+        "c1/baseline/open+2/email@20260107T0900Z": "expired",
+        "c1/baseline/close-1/email@20260111T0900Z": "expired"}
     assert channel.sent == []
 
 
@@ -213,22 +213,24 @@ def test_downtime_catch_up_sends_only_the_latest_overdue_step(db, course, channe
     report = dispatch(db, now, channel)
     assert (report.sent, report.expired) == (1, 2)
     [(message, _)] = channel.sent
-    assert message.message_id == message_id_for("c1/baseline/close-1/email@20260105",
+    assert message.message_id == message_id_for("c1/baseline/close-1/email@20260111T0900Z",
                                                 "clinic.example.org")
     assert reminder(db, "baseline/open+0").status == "expired"
     assert reminder(db, "baseline/open+2").status == "expired"
 
 
-def test_relink_request_is_sent_alongside_a_regular_step(db, course, channel):
+@pytest.mark.parametrize("prefix", ["relink/", "resend/"])
+def test_manual_request_is_sent_alongside_a_regular_step(db, course, channel, prefix):
     row = reminder(db, "baseline/open+0")
-    db.add(Reminder(slot_key=f"relink/{row.assignment_id}/20260105090000",
+    manual = f"{prefix}{row.assignment_id}/20260105090000"
+    db.add(Reminder(slot_key=manual,
                     assignment_id=row.assignment_id, patient_id=row.patient_id, channel="email",
                     send_at=BASELINE_OPEN, next_attempt_at=BASELINE_OPEN))
     db.commit()
     assert dispatch(db, BASELINE_OPEN, channel).sent == 2
     assert {m.message_id for m, _ in channel.sent} == {
         message_id_for(row.slot_key, "clinic.example.org"),
-        message_id_for(f"relink/{row.assignment_id}/20260105090000", "clinic.example.org")}
+        message_id_for(manual, "clinic.example.org")}
 
 
 @pytest.mark.parametrize("kind", ["email", "sms"])

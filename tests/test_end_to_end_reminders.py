@@ -83,7 +83,7 @@ class MailServer:
         self.controller = None
 
     def by_id(self) -> Counter:
-        return Counter(msg["Message-ID"] for _, msg in self.handler.received)
+        return Counter(msg["Message-ID"].strip() for _, msg in self.handler.received)
 
 
 @pytest.fixture
@@ -146,7 +146,8 @@ class Walk:
 def received_rows(db: Session, mail: MailServer) -> dict[str, tuple[datetime, Reminder]]:
     """Map each received Message-ID to (arrival, its reminder row)."""
     rows = {message_id_for(r.slot_key, DOMAIN): r for r in db.exec(select(Reminder)).all()}
-    return {msg["Message-ID"]: (at, rows[msg["Message-ID"]]) for at, msg in mail.handler.received}
+    return {msg["Message-ID"].strip(): (at, rows[msg["Message-ID"].strip()])
+            for at, msg in mail.handler.received}
 
 
 def early_bird_version(db: Session):
@@ -216,8 +217,8 @@ def test_a_year_of_reminders_on_time_moved_and_stopped(app, db, mail):
 
     ana_keys = {row.slot_key for _, row in arrivals.values() if row.patient_id == ana.patient_id}
     moved_keys = {k for k in ana_keys if f"pre-session:{moved.id}/" in k}
-    assert moved_keys == {f"c{ana.id}/pre-session:{moved.id}/open+0/email@20260216",
-                          f"c{ana.id}/pre-session:{moved.id}/close-1/email@20260216"}
+    assert moved_keys == {f"c{ana.id}/pre-session:{moved.id}/open+0/email@20260216T1400Z",
+                          f"c{ana.id}/pre-session:{moved.id}/close-1/email@20260217T1400Z"}
     m1 = {k.split("/")[2] for k in ana_keys if k.startswith(f"c{ana.id}/m1/")}
     assert m1 == {"open+0", "open+2"}  # close-1 came after the answers
     m1_row = next(a for a in assignments.values()
@@ -285,24 +286,25 @@ def test_faults_451_550_server_down_and_a_killed_dispatcher(app, db, mail):
         return rows[f"c{courses[n].id}/{key}"]
 
     for n in range(5):  # 451 at 09:00, recovered at 09:00:30: retried once, delivered once
-        row = step(n, "baseline/open+0/email@20260105")
+        row = step(n, "baseline/open+0/email@20260105T0900Z")
         assert (row.status, row.attempts) == ("sent", 1)
         assert row.sent_at == row.next_attempt_at > datetime(2026, 1, 5, 9, 0, 30, tzinfo=UTC)
-    refused = step(0, "baseline/open+2/email@20260105")
+    refused = step(0, "baseline/open+2/email@20260107T0900Z")
     assert (refused.status, refused.attempts) == ("failed", 1)  # 550: never retried
     assert refused.last_error == "recipient refused: SMTP 550"
     assert message_id_for(refused.slot_key, DOMAIN) not in counts
     [failed_event] = db.exec(select(AuditEvent).where(
         AuditEvent.action == "reminder_failed")).all()
     assert failed_event.record_id == refused.id
-    assert all(step(n, "baseline/open+2/email@20260105").status == "sent" for n in range(1, 5))
+    assert all(step(n, "baseline/open+2/email@20260107T0900Z").status == "sent"
+               for n in range(1, 5))
     for n in range(5):  # down 10 Jan 12:00 to 11 Jan 10:00: nothing lost
-        row = step(n, "baseline/close-1/email@20260105")
+        row = step(n, "baseline/close-1/email@20260111T0900Z")
         assert row.status == "sent" and row.attempts >= 3
         assert row.sent_at > datetime(2026, 1, 11, 10, 0, tzinfo=UTC)
         assert counts[message_id_for(row.slot_key, DOMAIN)] == 1
     killed = [r for key, r in rows.items()
-              if "/after-session:" in key and key.endswith("/open+0/email@20260114")]
+              if "/after-session:" in key and key.endswith("/open+0/email@20260114T0900Z")]
     assert len(killed) == 5
     assert all(r.status == "sent" for r in killed)
     assert sorted(r.sent_at for r in killed)[2:] == [datetime(2026, 1, 14, 9, 5, 0, 1,
