@@ -75,6 +75,10 @@ CSP = (
 )
 
 
+# Files with no patient data, which browsers may keep; every other response is no-store.
+CACHEABLE_ENDPOINTS = ("static", "dashboards.send_plotly_js")
+
+
 def _security_headers(response):
     # Plotly.js injects <style> elements; only dashboard pages allow inline styles, never scripts.
     style_extra = " 'unsafe-inline'" if g.get("allow_inline_styles") else ""
@@ -85,7 +89,7 @@ def _security_headers(response):
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if request.is_secure or str(request.url_root).startswith("https://"):
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint != "static":
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     return response
