@@ -76,3 +76,27 @@ def test_cohort_has_varied_outcomes_missed_visits_and_flags(db):
     serious = db.exec(select(func.count()).select_from(SafetyFlag)
                       .where(SafetyFlag.severity == "serious")).one()
     assert serious >= 1
+
+
+def test_demo_command_prepares_and_prints_logins_and_a_working_link(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NERVETRACK_")}
+    result = subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()",
+                             "demo", "--no-serve", "--port", "5099"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for role in ("clinician", "coordinator", "admin"):
+        assert f"{role}@demo.nervetrack.org" in result.stdout
+    link = re.search(r"http://127\.0\.0\.1:5099/p/t/([A-Za-z0-9_-]{43})", result.stdout)
+    assert link, result.stdout
+    assert (tmp_path / "instance" / "nervetrack.db").exists()
+    assert (tmp_path / "instance" / "secret_key").exists()
+    from webapp import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    response = app.test_client().get(f"/p/t/{link.group(1)}")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/p/")

@@ -57,3 +57,13 @@ def test_unexpected_errors_keep_patient_data_out_of_the_log(app, client, caplog)
     client.get("/boom2?detail=Zelda+has+median+nerve+pain")
     assert "ValueError" in caplog.text
     assert "Zelda" not in caplog.text and "median" not in caplog.text
+
+
+def test_survey_link_tokens_are_redacted_from_request_logs(app, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info('127.0.0.1 - "GET /p/t/%s HTTP/1.1" 303 -',
+                                           "SecretToken_abc-123")
+    assert "SecretToken_abc-123" not in caplog.text
+    assert "/p/t/[redacted]" in caplog.text

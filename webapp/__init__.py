@@ -51,8 +51,10 @@ def _finish_config(app: Flask) -> None:
 
 def _register(app: Flask) -> None:
     from webapp import db, errors, security
+    from webapp.logs import install_log_filters
     from webapp.views import register_blueprints
 
+    install_log_filters()
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)

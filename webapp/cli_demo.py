@@ -71,4 +71,7 @@ def _serve(app, host: str, port: int) -> None:
         start_background_scheduler = None
     if start_background_scheduler is not None:
         start_background_scheduler(app)
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside its own CLI. The demo serves with werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
