@@ -58,7 +58,9 @@ def build_outcome_figure(
     layout = base_layout(X_TITLE, spec.label, synthetic)
     layout["yaxis"]["range"] = list(spec.range)
     layout["shapes"] = [session_shape(s.day) for s in sessions]
-    return go.Figure(data=traces, layout=layout)
+    # Plotly's per-property validation is a third of the build time; these dicts come from
+    # tested code, and tests/test_charts_validation.py re-validates every figure in full.
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def region_traces(

@@ -1,0 +1,27 @@
+"""Figures are built without plotly's runtime validation; here every one is validated in full."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import pytest
+
+from charts.samples import long_follow_up_case, scleroderma_case
+from charts.trajectory import build_csa_figure, build_trajectory_figures
+
+
+@pytest.mark.parametrize("case", [scleroderma_case, long_follow_up_case])
+def test_every_trajectory_figure_passes_plotly_validation(case):
+    data = case()
+    figures = build_trajectory_figures(data)
+    assert figures
+    for name, figure in figures.items():
+        checked = go.Figure(figure.to_dict())  # raises ValueError on any invalid property
+        assert checked.to_plotly_json()["data"] == figure.to_plotly_json()["data"], name
+    csa = build_csa_figure(data)
+    if csa is not None:
+        go.Figure(csa.to_dict())
+
+
+def test_validation_would_catch_a_bad_property():
+    with pytest.raises(ValueError):
+        go.Figure({"data": [{"type": "scatter", "not_a_property": 1}], "layout": {}})
