@@ -7,35 +7,22 @@ Runs on SQLite only: the browser part is the same whatever the database.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, SQLModel
 from werkzeug.serving import make_server
 
 from bench.bench_dashboard import seed_scleroderma_patient
+from tests.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
 from tests.conftest import STAFF_PASSWORD
 from webapp import create_app
 from webapp.db import get_engine
 from webapp.users import create_user
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        if os.environ.get("NERVETRACK_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (NERVETRACK_REQUIRE_BROWSER=1) but missing")
-        pytest.skip("chromium not installed")
-    return path
 
 
 @pytest.fixture
@@ -74,7 +61,7 @@ def _console(msg, errors: list[str]) -> None:
 
 
 def test_dashboard_draws_on_a_tablet(live_app):
-    executable = _chromium()
+    executable = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
     base, patient_id = live_app
     errors: list[str] = []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.browser import CHROMIUM_ARGS, chromium_path
 from tests.test_patient_support import FIRST_PSFS, TWO_REGIONS, open_survey
 from webapp import create_app
 from webapp.db import get_engine, make_engine
@@ -19,8 +18,6 @@ from webapp.patient_links import issue_link, link_url
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path(__file__).resolve().parents[1] / "test-output" / "survey-phone.png"
 PAGE_SHOT = SCREENSHOT.with_name("survey-phone-page1.png")
 TAPS = {  # page -> what the patient taps (or types)
@@ -36,14 +33,6 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):  # keep the test output readable
         pass
 
-
-def _chromium() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(path):
-        if os.environ.get("NERVETRACK_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (NERVETRACK_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("chromium is not installed")
-    return path
 
 
 @pytest.fixture
@@ -69,7 +58,7 @@ def phone():
     """A 390x844 touch phone page in Debian's chromium; collects console errors."""
     from playwright.sync_api import sync_playwright
 
-    executable = _chromium()
+    executable = chromium_path()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844},
