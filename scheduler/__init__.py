@@ -42,4 +42,20 @@ scheduler.channels
     Channel.send(message, to) -> str  (provider id or ""; raises Temporary/PermanentFailure)
     SmtpChannel.from_url("smtp://user:pass@host:port?starttls=1" | "smtps://...", sender),
     SmsHttpChannel(url, token, sender), FileChannel(path), build_channel(kind, config)
+
+The database shell (imports webapp.models; never imported by the pure modules above):
+
+scheduler.replan
+    replan_course(db, course_id, *, now, actor=None) -> ReplanResult  (caller commits)
+    replan_pending_courses(db, *, now) -> list[ReplanResult]
+scheduler.dispatch
+    dispatch_due(db, *, now, channels, config, batch_size=200, lease=5 min) -> DispatchReport
+    claim_due_reminders(db, *, now, batch_size, lease), channels_from_config(config)
+scheduler.jobs
+    run_replan(app, now), run_dispatch(app, now), run_mark_missed(app, now), run_once(app, now)
+scheduler.process
+    build_scheduler(app, scheduler_cls=BlockingScheduler), run_scheduler(app),
+    start_background_scheduler(app), LeaderLock (PostgreSQL advisory lock)
+scheduler.cli
+    register(cli): `nervetrack scheduler`, `nervetrack dispatch --once [--now ISO]`
 """
