@@ -162,3 +162,15 @@ def make_staff(db):
         return user
 
     return _make
+
+
+@pytest.fixture
+def signed_in(client, make_staff):
+    """Return a factory: signed_in(role) creates that staff user and signs the client in."""
+
+    def _sign_in(role: str):
+        make_staff(role)
+        login(client, f"{role}@clinic.test", STAFF_PASSWORD)
+        return client
+
+    return _sign_in

@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
+from tests.conftest import csrf_token
 from webapp.models import AuditEvent, StaffUser
 
 
 @pytest.fixture
-def admin_client(client, make_staff):
-    make_staff("admin")
-    login(client, "admin@clinic.test", STAFF_PASSWORD)
-    return client
+def admin_client(signed_in):
+    return signed_in("admin")
 
 
 def _add_user(client, **overrides):

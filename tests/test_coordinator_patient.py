@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
+from tests.conftest import csrf_token
 from tests.factories import make_course, planned_course
 from webapp.models import (
     AuditEvent,
@@ -21,10 +21,8 @@ from webapp.models import (
 
 
 @pytest.fixture
-def coord(client, make_staff):
-    make_staff("coordinator")
-    login(client, "coordinator@clinic.test", STAFF_PASSWORD)
-    return client
+def coord(signed_in):
+    return signed_in("coordinator")
 
 
 def future_course(db, code="NT-0001", **kwargs) -> TreatmentCourse:

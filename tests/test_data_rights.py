@@ -23,10 +23,8 @@ from webapp.responses import save_answers
 
 
 @pytest.fixture
-def coordinator(client, make_staff):
-    make_staff("coordinator")
-    login(client, "coordinator@clinic.test", STAFF_PASSWORD)
-    return client
+def coordinator(signed_in):
+    return signed_in("coordinator")
 
 
 @pytest.fixture

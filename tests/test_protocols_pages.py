@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from scheduler.protocol import load_default_protocol, protocol_to_dict
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
+from tests.conftest import csrf_token
 from tests.factories import planned_course
 from webapp.care import ensure_default_protocol
 from webapp.models import (
@@ -24,10 +24,8 @@ from webapp.models import (
 
 
 @pytest.fixture
-def coord(client, make_staff):
-    make_staff("coordinator")
-    login(client, "coordinator@clinic.test", STAFF_PASSWORD)
-    return client
+def coord(signed_in):
+    return signed_in("coordinator")
 
 
 def _default_dict() -> dict:
