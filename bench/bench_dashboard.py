@@ -23,14 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 import plotly.graph_objects as go  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from bench.bench_charts import median_seconds  # noqa: E402
 from charts.assets import figure_payload  # noqa: E402
 from charts.cohort import build_cohort_view  # noqa: E402
 from charts.trajectory import build_csa_figure, build_trajectory_figures  # noqa: E402
@@ -234,14 +233,6 @@ def seed_cohort(db, count: int, *, offset: int = 0, seed: int = 3) -> None:
     db.commit()
 
 
-def median_s(func, repeats: int) -> float:
-    """Return the median wall time of `repeats` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def patient_work(db, pid) -> int:
@@ -297,17 +288,17 @@ def measure_all(app, db, patients: dict, size: int, repeats: int) -> None:
     client = _client(app, db)
     with app.app_context():
         for name, pid in patients.items():
-            t = median_s(lambda pid=pid: patient_work(db, pid), repeats)
+            t = median_seconds(lambda pid=pid: patient_work(db, pid), repeats)
             ours, bare = patient_work(db, pid), bare_patient(db, pid)
-            bare_t = median_s(lambda pid=pid: bare_patient(db, pid), repeats)
+            bare_t = median_seconds(lambda pid=pid: bare_patient(db, pid), repeats)
             _line(f"patient page, {name} ({size} in db)", t, PATIENT_TARGET_S,
                   f"{ours / 1024:.0f} kB JSON = {ours / bare:.2f}x bare, {t / bare_t:.2f}x time")
-            full = median_s(lambda pid=pid: client.get(f"/clinic/patients/{pid}"), repeats)
+            full = median_seconds(lambda pid=pid: client.get(f"/clinic/patients/{pid}"), repeats)
             _line("  full GET /clinic/patients/<id>", full)
-        t = median_s(lambda: cohort_work(db), max(3, repeats // 2))
+        t = median_seconds(lambda: cohort_work(db), max(3, repeats // 2))
         _line(f"cohort view, {size} patients (pain)", t, COHORT_TARGET_S,
               f"{cohort_work(db) / 1024:.0f} kB JSON")
-    full = median_s(lambda: client.get("/clinic/cohort?outcome=pain"), 3)
+    full = median_seconds(lambda: client.get("/clinic/cohort?outcome=pain"), 3)
     _line(f"  full GET /clinic/cohort ({size} patients)", full)
     js = client.get("/clinic/assets/plotly.min.js")
     print(f"  plotly.min.js served: {len(js.get_data()) / 1e6:.2f} MB, "

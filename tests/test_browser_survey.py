@@ -85,14 +85,20 @@ def _answer_page(page, answers: dict, shot: Path | None = None) -> None:
     page.get_by_role("button", name="Next").tap()
 
 
-def test_a_patient_completes_a_two_region_survey_on_a_phone(live_app, phone):
-    app, base_url = live_app
+def _open_fresh_link(app, base_url, phone):
+    """Open a survey window, issue its link and follow it; return (assignment, token)."""
     with Session(get_engine(app), expire_on_commit=False) as db:
         assignment = open_survey(db)
         token = issue_link(db, patient_id=assignment.patient_id, assignment_id=assignment.id,
                            expires_at=assignment.closes_at, now=utcnow())
         db.commit()
     phone.goto(link_url(base_url, token))
+    return assignment, token
+
+
+def test_a_patient_completes_a_two_region_survey_on_a_phone(live_app, phone):
+    app, base_url = live_app
+    assignment, token = _open_fresh_link(app, base_url, phone)
     assert phone.url == f"{base_url}/p/" and token not in phone.url
     phone.get_by_role("link", name="Start").tap()
     for number, answers in TAPS.items():
@@ -119,12 +125,7 @@ def test_a_patient_completes_a_two_region_survey_on_a_phone(live_app, phone):
 
 def test_rating_buttons_are_big_enough_to_tap(live_app, phone):
     app, base_url = live_app
-    with Session(get_engine(app), expire_on_commit=False) as db:
-        assignment = open_survey(db)
-        token = issue_link(db, patient_id=assignment.patient_id, assignment_id=assignment.id,
-                           expires_at=assignment.closes_at, now=utcnow())
-        db.commit()
-    phone.goto(link_url(base_url, token))
+    assignment, token = _open_fresh_link(app, base_url, phone)
     phone.goto(f"{base_url}/p/a/{assignment.id}/1")
     boxes = [phone.locator(f'label.tap:has(input[name="pain_now"][value="{n}"]) span')
              .bounding_box() for n in range(11)]

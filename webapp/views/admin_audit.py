@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from webapp import audit
 from webapp.db import get_session
+from webapp.export import neutralise
 from webapp.models import AuditEvent
 from webapp.security import role_required
 
@@ -66,7 +67,7 @@ def search_audit():
 def _csv_cell(value) -> str:
     text = "" if value is None else (value.isoformat() if isinstance(value, datetime)
                                      else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralise(text)
 
 
 @bp.route("/audit.csv")
