@@ -3,6 +3,7 @@
 Run: /work/main/.venv/bin/python bench/bench_charts.py [--quick]
 Prints the median of several repetitions, the ratio to a bare serialisation baseline
 (same points, one plain scatter trace per series, to_json) and PASS/FAIL against the targets.
+Our side is serialised with charts.assets.figure_payload, as the pages send it.
 Always exits 0.
 """
 
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import plotly.graph_objects as go  # noqa: E402
 
-from charts.assets import plotly_js_size  # noqa: E402
+from charts.assets import figure_payload, plotly_js_size  # noqa: E402
 from charts.cohort import build_cohort_view  # noqa: E402
 from charts.samples import long_follow_up_case, scleroderma_case, synthetic_cohort  # noqa: E402
 from charts.trajectory import build_csa_figure, build_trajectory_figures  # noqa: E402
@@ -43,7 +44,7 @@ def patient_page(data) -> int:
     csa = build_csa_figure(data)
     if csa is not None:
         figures.append(csa)
-    return sum(len(fig.to_json()) for fig in figures)
+    return sum(len(figure_payload(fig)) for fig in figures)
 
 
 def bare_patient(data) -> int:
@@ -64,7 +65,7 @@ def bare_patient(data) -> int:
 def cohort_page(rows, outcome: str = "pain") -> int:
     """Build and serialise the cohort view of one outcome; return the JSON size."""
     view = build_cohort_view(rows, outcome=outcome)
-    return sum(len(fig.to_json()) for fig in view.figures.values())
+    return sum(len(figure_payload(fig)) for fig in view.figures.values())
 
 
 def bare_cohort(tables) -> int:

@@ -23,6 +23,8 @@ charts.trajectory
     build_trajectory_figures(data, specs=DEFAULT_SPECS) -> dict[outcome, Figure]
     build_outcome_figure(observations, spec, sessions=(), synthetic=False) -> Figure
     build_csa_figure(data, csa_reference=10.0) -> Figure | None
+    build_trajectory_dicts / build_outcome_dict / build_csa_dict: the same figures as plain
+        {"data", "layout"} dicts (what the patient page serialises; no plotly deep copies)
 charts.cohort
     CohortRow(patient_key, nerve, nerve_label, outcome, week, timepoint, baseline, value,
               completed)
@@ -32,7 +34,7 @@ charts.sparkline
     render_sparkline_svg(values, *, width=160, height=40, lo=0, hi=10, label) -> str
 charts.assets
     plotly_js_path() -> pathlib.Path; plotly_js_size() -> int
-    figure_payload(fig, config=None) -> str  # JSON with config, safe in <script type=json>
+    figure_payload(fig_or_dict, config=None) -> str  # JSON + config, safe in <script type=json>
 charts.samples (synthetic, seeded; for demos and bench)
     scleroderma_case(seed=7), long_follow_up_case(regions=8, weeks=104, seed=11),
     synthetic_cohort(patients, seed=3)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
 
 import plotly.graph_objects as go
 
@@ -24,11 +26,26 @@ def build_trajectory_figures(
     data: TrajectoryData, specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS
 ) -> dict[str, go.Figure]:
     """Return one figure per outcome (in `specs` order) that has observations."""
+    # Plotly's per-property validation is a third of the build time; these dicts come from
+    # tested code, and tests/test_charts_validation.py re-validates every figure in full.
+    return {outcome: go.Figure(figure, _validate=False)
+            for outcome, figure in build_trajectory_dicts(data, specs).items()}
+
+
+def build_trajectory_dicts(
+    data: TrajectoryData, specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS
+) -> dict[str, dict]:
+    """Return the same figures as plain {"data", "layout"} dicts, ready to serialise.
+
+    This is what the patient page sends: go.Figure deep-copies every point twice (once when
+    built, once in to_dict), which is most of the page's time for a 2-year weekly patient.
+    Tests check that serialising a dict and its go.Figure gives the same JSON.
+    """
     by_outcome: dict[str, list[Observation]] = {}
     for obs in data.observations:
         by_outcome.setdefault(obs.outcome, []).append(obs)
     return {
-        outcome: build_outcome_figure(by_outcome[outcome], spec, data.sessions, data.synthetic)
+        outcome: build_outcome_dict(by_outcome[outcome], spec, data.sessions, data.synthetic)
         for outcome, spec in specs.items()
         if outcome in by_outcome
     }
@@ -41,6 +58,17 @@ def build_outcome_figure(
     synthetic: bool = False,
 ) -> go.Figure:
     """Return the trajectory figure of one outcome: a line per region, sessions, baselines."""
+    return go.Figure(build_outcome_dict(observations, spec, sessions, synthetic),
+                     _validate=False)
+
+
+def build_outcome_dict(
+    observations: Sequence[Observation],
+    spec: OutcomeSpec,
+    sessions: Sequence[SessionMarker] = (),
+    synthetic: bool = False,
+) -> dict:
+    """Return build_outcome_figure's figure as a plain {"data", "layout"} dict."""
     regions: dict[str, list[Observation]] = {}
     for obs in observations:
         regions.setdefault(obs.region_code, []).append(obs)
@@ -58,9 +86,7 @@ def build_outcome_figure(
     layout = base_layout(X_TITLE, spec.label, synthetic)
     layout["yaxis"]["range"] = list(spec.range)
     layout["shapes"] = [session_shape(s.day) for s in sessions]
-    # Plotly's per-property validation is a third of the build time; these dicts come from
-    # tested code, and tests/test_charts_validation.py re-validates every figure in full.
-    return go.Figure(data=traces, layout=layout, _validate=False)
+    return {"data": traces, "layout": layout}
 
 
 def region_traces(
@@ -123,36 +149,66 @@ def baseline_traces(
 
 
 def _line_trace(ordered, spec, baseline, label, group, hue) -> dict:
-    xs, ys, hover = [], [], []
+    """Return the line of one region; hover text is a trace template over short customdata.
+
+    Each point carries only what varies (customdata: date · timepoint; text: change from
+    baseline); region, outcome and labels live once in the template. Flat string lists keep a
+    2-year weekly page small and quick to copy and serialise.
+    """
+    xs, ys, whens, texts = [], [], [], []
+    changes: dict[float, str] = {}
     for obs in ordered:
+        value = None if obs.missed else obs.value
         xs.append(obs.day)
-        ys.append(None if obs.missed else obs.value)
-        hover.append(_point_hover(obs, label, spec, baseline))
+        ys.append(value)
+        change = ""
+        if value is not None and baseline is not None:
+            change = changes.get(value)
+            if change is None:
+                change = changes[value] = format_change(
+                    *change_from_baseline(baseline, value, spec.direction))
+        whens.append(when_label(obs.when, obs.timepoint))
+        texts.append(change)
     return {
         "type": "scatter", "mode": "lines+markers", "name": legend_name(label, ordered, spec,
                                                                           baseline),
-        "legendgroup": group, "x": xs, "y": ys, "hovertext": hover,
-        "hovertemplate": "%{hovertext}<extra></extra>", "connectgaps": False,
-        "cliponaxis": False, "line": {"color": hue, "width": 2}, "marker": {"size": 8},
+        "legendgroup": group, "x": xs, "y": ys, "customdata": whens,
+        "text": texts,
+        "hovertemplate": point_template(label, spec, baseline is not None),
+        "connectgaps": False, "cliponaxis": False, "line": {"color": hue, "width": 2},
+        "marker": {"size": 8},
     }
 
 
-def _point_hover(obs: Observation, label: str, spec: OutcomeSpec, baseline) -> str:
-    head = f"<b>{label}</b><br>{obs.when:%d %b %Y} · {obs.timepoint}"
-    if obs.missed or obs.value is None:
-        return f"{head}<br>missed"
-    text = f"{head}<br>{spec.label}: {obs.value:g}"
-    if baseline is not None:
-        change = format_change(*change_from_baseline(baseline, obs.value, spec.direction))
-        text += f"<br>Change from baseline: {change}"
-    return text
+def point_template(label: str, spec: OutcomeSpec, with_change: bool) -> str:
+    """Return the hover template of a region's points (customdata = when, text = change)."""
+    text = f"<b>{_escape_template(label)}</b><br>%{{customdata}}<br>" \
+           f"{_escape_template(spec.label)}: %{{y:.3~g}}"
+    if with_change:
+        text += "<br>Change from baseline: %{text}"
+    return text + "<extra></extra>"
+
+
+def _escape_template(text: str) -> str:
+    # Labels come from our catalogue, but a literal "%{" would be read as a placeholder.
+    return text.replace("%{", "%\u200b{")
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date) -> str:
+    return f"{day:%d %b %Y}"
+
+
+def when_label(when: datetime, timepoint: str) -> str:
+    """Return '15 Apr 2025 · 12 months' (dates repeat across regions: formatted once)."""
+    return f"{_day_text(when.date())} · {timepoint}"
 
 
 def _missed_trace(missed, bottom, label, group, hue) -> dict:
     return {
         "type": "scatter", "mode": "markers", "name": "missed", "legendgroup": group,
         "showlegend": False, "x": [o.day for o in missed], "y": [bottom] * len(missed),
-        "hovertext": [f"<b>{label}</b><br>{o.when:%d %b %Y} · {o.timepoint}<br>missed"
+        "hovertext": [f"<b>{label}</b><br>{when_label(o.when, o.timepoint)}<br>missed"
                       for o in missed],
         "hovertemplate": "%{hovertext}<extra></extra>", "cliponaxis": False,
         "marker": {"symbol": "circle-open", "size": 11, "color": hue, "line": {"width": 2}},
@@ -181,6 +237,12 @@ def session_trace(sessions: Sequence[SessionMarker], top: float) -> dict:
 
 def build_csa_figure(data: TrajectoryData, csa_reference: float = 10.0) -> go.Figure | None:
     """Return CSA (mm²) against pain per region, with the reference CSA line, or None."""
+    figure = build_csa_dict(data, csa_reference)
+    return None if figure is None else go.Figure(figure)
+
+
+def build_csa_dict(data: TrajectoryData, csa_reference: float = 10.0) -> dict | None:
+    """Return build_csa_figure's figure as a plain {"data", "layout"} dict, or None."""
     traces = csa_traces(data.csa_points)
     if not traces:
         return None
@@ -195,4 +257,4 @@ def build_csa_figure(data: TrajectoryData, csa_reference: float = 10.0) -> go.Fi
         "x": csa_reference, "y": 1, "xanchor": "left", "yanchor": "bottom",
         "showarrow": False,
     })
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}

@@ -83,6 +83,7 @@ def test_dashboard_draws_on_a_tablet(live_app):
             OUTPUT.mkdir(exist_ok=True)
             page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
             plots = page.locator(".js-plotly-plot").count()
+            hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
         finally:
             browser.close()
     # 7 regions x (baseline, line, missed 3-month markers) + sessions; the 7 MCID bands start
@@ -91,3 +92,19 @@ def test_dashboard_draws_on_a_tablet(live_app):
     assert drawn == expected
     assert plots == 6  # pain, worst pain, paresthesia, function, PGIC and the CSA panel
     assert errors == []
+    # plotly.js filled the trace-level template from the points' customdata and text
+    assert "%{" not in hover and "undefined" not in hover
+    assert re.search(r"\d\d [A-Z][a-z]{2} \d{4} · ", hover), hover
+    assert re.search(r"Pain \(NRS 0-10\): \d+Change from baseline: [−+]?\d", hover), hover
+
+
+# Hover the last answered point of the first region's line and return the tooltip's text.
+HOVER_LAST_POINT = """(id) => {
+  const gd = document.getElementById(id);
+  const curve = gd.data.findIndex(t => t.mode === "lines+markers" && t.customdata);
+  const ys = gd.data[curve].y;
+  let point = ys.length - 1;
+  while (ys[point] === null) point -= 1;
+  Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
+  return gd.querySelector(".hoverlayer").textContent;
+}"""

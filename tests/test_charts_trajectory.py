@@ -1,5 +1,6 @@
 """Trajectory figures for a hand-built case shaped like Gharaei 2025 (7 regions, weeks 0-6)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
@@ -127,11 +128,41 @@ def test_missed_timepoint_is_a_gap_and_a_hollow_marker(figures):
     assert "missed" in missed["hovertext"][0]
 
 
+def _hover(trace, index):
+    """Fill the trace's hovertemplate for one point as plotly.js does for these fields."""
+    def field(match):
+        name, fmt = match.group(1), match.group(2)
+        value = trace[name][index]
+        return format(value, fmt.replace("~", "")) if fmt else str(value)
+    text = re.sub(r"%\{(customdata|text|y)(?::([^}]*))?\}", field, trace["hovertemplate"])
+    assert "%{" not in text, text
+    return text.replace("<extra></extra>", "")
+
+
 def test_point_hover_shows_date_value_change_and_timepoint(figures):
     line = _line(figures["pain"], "Right median (wrist)")
-    hover = line["hovertext"][-1]
-    for part in ("15 Apr 2025", "12 months", "Pain (NRS 0-10): 3", "−5 (−63%)"):
-        assert part in hover
+    hover = _hover(line, -1)
+    assert hover == ("<b>Right median (wrist)</b><br>15 Apr 2025 · 12 months<br>"
+                     "Pain (NRS 0-10): 3<br>Change from baseline: −5 (−63%)")
+    assert _hover(line, 0).endswith("Pain (NRS 0-10): 8<br>Change from baseline: 0 (0%)")
+    # a missed point has no value, hence no marker to hover, and no change text
+    assert line["y"][MISSED_INDEX] is None and line["text"][MISSED_INDEX] == ""
+
+
+def test_rating_outcome_hover_has_no_change_from_baseline(figures):
+    line = next(t for t in figures["pgic"]["data"] if t["name"].startswith("Overall"))
+    hover = _hover(line, -1)
+    assert "Change from baseline" not in hover
+    assert "15 Apr 2025 · 12 months" in hover
+
+
+def test_template_placeholders_in_labels_are_not_substituted():
+    obs = [Observation("x", "Odd %{y} label", "pain", d, START + timedelta(days=d), 5, "w")
+           for d in (0, 7)]
+    fig = build_trajectory_figures(TrajectoryData("T", obs, []))["pain"].to_plotly_json()
+    line = _line(fig, "Odd %{y} label")
+    assert "%{y} label" not in line["hovertemplate"]
+    assert "Odd %\u200b{y} label" in line["hovertemplate"]
 
 
 @pytest.mark.parametrize(("outcome", "name"), [

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from charts.assets import figure_payload
 from charts.response import RESPONDER_LABELS
-from charts.trajectory import build_csa_figure, build_trajectory_figures
+from charts.trajectory import build_csa_dict, build_trajectory_dicts
 from scheduler.localtime import local_instant
 from scheduler.replan import Actor, course_region_codes, replan_course
 from surveys.catalogue import nerves
@@ -112,10 +112,11 @@ def list_patients():
 
 def patient_figures(data) -> list[tuple[str, str, str]]:
     """Return (name, title, JSON payload) for each trajectory figure and the CSA panel."""
-    figures = build_trajectory_figures(data)
-    out = [(name, fig.layout.yaxis.title.text, figure_payload(fig))
+    # Plain figure dicts, not go.Figure: identical JSON without two deep copies of every point.
+    figures = build_trajectory_dicts(data)
+    out = [(name, fig["layout"]["yaxis"]["title"]["text"], figure_payload(fig))
            for name, fig in figures.items()]
-    csa = build_csa_figure(data)
+    csa = build_csa_dict(data)
     if csa is not None:
         out.append(("csa", "Cross-sectional area against pain", figure_payload(csa)))
     return out
