@@ -25,7 +25,7 @@ from charts.data import (
     TrajectoryData,
     TreatedRegion,
 )
-from charts.response import change_from_baseline, find_baseline, responder_label
+from charts.response import change_from_baseline, find_baseline, format_change, responder_label
 from surveys.catalogue import get_region
 from webapp.models import (
     Patient,
@@ -236,6 +236,22 @@ def outcome_summary(data: TrajectoryData,
                                                  row["baseline"])
         table.append(row)
     return table
+
+
+GLANCE_OUTCOMES = ("pain", "paresthesia", "function")
+
+
+def at_a_glance(summary: list[dict], outcomes: Iterable[str] = GLANCE_OUTCOMES) -> list[dict]:
+    """Return the summary rows of the first of `outcomes` that has any: one per region, each
+    with `change_text` ('−5 (−63%)', or '' before a follow-up) for the top of the page."""
+    for outcome in outcomes:
+        rows = [dict(r) for r in summary if r["outcome"] == outcome]
+        if rows:
+            for row in rows:
+                row["change_text"] = ("" if row["points"] is None
+                                      else format_change(row["points"], row["percent"]))
+            return rows
+    return []
 
 
 def _responding_since(spec: OutcomeSpec, rows: list[Observation], sessions,

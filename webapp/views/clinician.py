@@ -17,6 +17,7 @@ from surveys.catalogue import nerves
 from webapp import audit
 from webapp.care import add_treatment_session, course_of, record_procedure
 from webapp.clinical_queries import (
+    at_a_glance,
     outcome_summary,
     patient_sessions,
     procedures_by_session,
@@ -135,10 +136,12 @@ def show_patient(patient_id: int):
     audit.record(db, "patient_dashboard_viewed", record_type="patient", record_id=patient_id,
                  patient_id=patient_id)
     db.commit()
+    summary = outcome_summary(data)
     return render_template(
         "clinician/show_patient.html", patient=patient, sessions=sessions, records=records,
-        figures=patient_figures(data), summary=outcome_summary(data), region_label=region_label,
-        tz=ZoneInfo(patient.timezone), session_instant=session_instant)
+        figures=patient_figures(data), summary=summary, glance=at_a_glance(summary),
+        region_label=region_label, tz=ZoneInfo(patient.timezone),
+        session_instant=session_instant)
 
 
 def _course_regions(db, course) -> list[str]:
