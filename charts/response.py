@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+MINIMAL_PERCENT = 10.0
 MODERATE_PERCENT = 30.0
 SUBSTANTIAL_PERCENT = 50.0
 
@@ -39,7 +40,10 @@ def responder_label(
     """Classify a change as substantial, moderate, minimal, none or worse (IMMPACT thresholds).
 
     Moderate needs >= 30% and, when `mcid` is given, >= mcid points; substantial needs >= 50%
-    and the same mcid floor, so NRS 2 -> 1 stays minimal.
+    and the same mcid floor, so NRS 2 -> 1 stays minimal. An improvement under 10% is none
+    (IMMPACT calls 10-20% minimal), e.g. a PSFS mean of 6 -> 6.33.
+    This is the one copy of the rule: the dashboards, the cohort view and the patient list
+    all call it.
     """
     points, percent = improvement(baseline, value, direction)
     if points < 0:
@@ -53,7 +57,7 @@ def responder_label(
         return "substantial"
     if enough_points and percent >= MODERATE_PERCENT:
         return "moderate"
-    return "minimal"
+    return "minimal" if percent >= MINIMAL_PERCENT else "none"
 
 
 def find_baseline(points: Iterable[tuple[float, float | None]]) -> float | None:

@@ -12,17 +12,14 @@ Public API:
 - validation (re-exported by scoring): ``validate_answers(defn, raw, *, partial=False)
   -> (clean, errors)``, ``unknown_fields(defn, raw) -> list[str]``
 - safety (re-exported by scoring): ``evaluate_flags(defn, answers) -> list[Flag]``
-- outcomes: ``change_from_baseline``, ``classify_response``, ``is_worsening``,
-  ``pgic_worsening``, ``pgic_responder``
+- outcomes: ``is_worsening``, ``pgic_worsening``, ``pgic_responder`` (safety rules; responder
+  labels and change from baseline are charts.response's)
 """
 
 from surveys.bodymap import render_body_map_svg
 from surveys.catalogue import Region, get_region, load_regions, nerves
 from surveys.loader import InstrumentLibrary, load_library
 from surveys.outcomes import (
-    Change,
-    change_from_baseline,
-    classify_response,
     is_worsening,
     pgic_responder,
     pgic_worsening,
@@ -33,15 +30,12 @@ from surveys.scoring import ScoreResult, score_answers
 from surveys.validation import unknown_fields, validate_answers
 
 __all__ = [
-    "Change",
     "DefinitionError",
     "Flag",
     "Instrument",
     "InstrumentLibrary",
     "Region",
     "ScoreResult",
-    "change_from_baseline",
-    "classify_response",
     "evaluate_flags",
     "get_region",
     "is_worsening",

@@ -21,6 +21,11 @@ from charts.response import change_from_baseline, find_baseline, format_change, 
     (5, 6, "higher_better", 2, "minimal"),
     (0, 3, "higher_better", 2, "moderate"),     # no percent from 0: judged on points
     (0, 1, "higher_better", 2, "minimal"),
+    (10, 9, "higher_worse", 2, "minimal"),      # exactly 10%
+    (10, 9.5, "higher_worse", None, "none"),    # 5%: under IMMPACT's minimal band
+    (6, 6 + 1 / 3, "higher_better", 2, "none"),  # PSFS mean 6 -> 6.33: 5.6%
+    (4.0, 6.0, "higher_better", 2, "substantial"),
+    (0, 5, "higher_better", 2, "moderate"),
 ])
 def test_responder_label(baseline, value, direction, mcid, label):
     assert responder_label(baseline, value, direction, mcid) == label

@@ -5,13 +5,7 @@ from pathlib import Path
 import pytest
 
 from surveys.loader import load_library
-from surveys.outcomes import (
-    change_from_baseline,
-    classify_response,
-    is_worsening,
-    pgic_responder,
-    pgic_worsening,
-)
+from surveys.outcomes import is_worsening, pgic_responder, pgic_worsening
 from surveys.schema import Instrument, ScoreRule
 from surveys.scoring import evaluate_flags, score_answers, score_rule
 
@@ -277,43 +271,6 @@ def test_flag_on_multi_answer_matches_any_chosen_value():
 
 
 @pytest.mark.parametrize(
-    ("baseline", "value", "direction", "points", "percent", "improved"),
-    [
-        (8, 4, "higher_worse", 4, 50, True),
-        (4, 6, "higher_worse", -2, -50, False),
-        (3, 6, "higher_better", 3, 100, True),
-        (0, 5, "higher_better", 5, None, True),
-        (5, 5, "higher_worse", 0, 0, False),
-    ],
-)
-def test_change_from_baseline(baseline, value, direction, points, percent, improved):
-    change = change_from_baseline(baseline, value, direction)
-    assert change.points == pytest.approx(points)
-    assert change.percent == (None if percent is None else pytest.approx(percent))
-    assert change.improved is improved
-
-
-@pytest.mark.parametrize(
-    ("baseline", "value", "direction", "mcid", "expected"),
-    [
-        (8, 4, "higher_worse", 2, "substantial"),
-        (3, 2, "higher_worse", 2, "minimal"),
-        (3, 2, "higher_worse", None, "moderate"),
-        (6, 4, "higher_worse", 2, "moderate"),
-        (2, 1, "higher_worse", 2, "minimal"),
-        (10, 9.5, "higher_worse", None, "none"),
-        (5, 5, "higher_worse", 2, "none"),
-        (4, 6, "higher_worse", 2, "worse"),
-        (4.0, 6.0, "higher_better", 2, "substantial"),
-        (0, 5, "higher_better", 2, "moderate"),
-        (0, 1, "higher_better", 2, "minimal"),
-    ],
-)
-def test_classify_response(baseline, value, direction, mcid, expected):
-    assert classify_response(baseline, value, direction, mcid) == expected
-
-
-@pytest.mark.parametrize(
     ("baseline", "previous", "value", "expected"),
     [
         (4, None, 6, True),
@@ -350,8 +307,3 @@ def test_pgic_helpers(value, worse, responder):
 
 def test_pgic_helpers_follow_reversed_scale():
     assert pgic_worsening(1, "7-best") and pgic_responder(7, "7-best")
-
-
-def test_unknown_direction_is_refused():
-    with pytest.raises(ValueError, match="direction"):
-        change_from_baseline(1, 2, "sideways")
