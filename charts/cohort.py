@@ -137,7 +137,8 @@ def change_figure(table: Sequence[dict]) -> go.Figure:
         bands += [q1, q3]
         lines.append(median)
     traces = bands + lines  # every band under every median line, so no fill tints a line
-    layout = base_layout("Weeks since first session", "Change from baseline (points)")
+    layout = base_layout("Weeks since first session", "Change from baseline (points)",
+                         legend_entries=len(lines))
     return go.Figure(data=traces, layout=layout)
 
 

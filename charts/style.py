@@ -9,6 +9,11 @@ PALETTE = (
 )
 SESSION_COLOUR = "#6b6b6b"
 FONT_SIZE = 14
+LEGEND_FONT_SIZE = 12  # entries are long ("Left median nerve · Forearm: −6 (−86%) · substantial")
+# Height in px: the plot itself, plus one line per legend entry past the first two (entries
+# carry long region names and verdicts, so a tablet-width legend holds about one per line).
+PLOT_HEIGHT = 380
+LEGEND_LINE = 22
 
 
 def colour(index: int) -> str:
@@ -22,13 +27,24 @@ def rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def base_layout(x_title: str, y_title: str, synthetic: bool = False) -> dict:
-    """Return the shared layout: legend at the bottom, small margins, large font, autosize."""
+def figure_height(legend_entries: int) -> int:
+    """Return the figure height that leaves the plot its room whatever the legend's length."""
+    return PLOT_HEIGHT + LEGEND_LINE * max(0, legend_entries - 2)
+
+
+def base_layout(x_title: str, y_title: str, synthetic: bool = False,
+                legend_entries: int = 0) -> dict:
+    """Return the shared layout: legend under the x-axis title, small margins, large font,
+    full width and a height that grows with the legend."""
     layout = {
         "autosize": True,
+        "height": figure_height(legend_entries),
         "font": {"size": FONT_SIZE},
         "margin": {"l": 56, "r": 12, "t": 24, "b": 8},
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"},
+        # Measured from the bottom of the whole figure, not the plot: a paper-relative legend
+        # below the plot landed on the x-axis title once it grew past a few entries.
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
+                   "yanchor": "bottom", "font": {"size": LEGEND_FONT_SIZE}},
         "hovermode": "closest",
         "xaxis": {"title": {"text": x_title}, "zeroline": False, "automargin": True},
         "yaxis": {"title": {"text": y_title}, "automargin": True},
@@ -37,20 +53,13 @@ def base_layout(x_title: str, y_title: str, synthetic: bool = False) -> dict:
         "template": {"layout": {"colorway": list(PALETTE)}},
     }
     if synthetic:
-        layout["annotations"] = [synthetic_annotation()]
+        # The legend's title rather than a corner annotation, which the long legend of a
+        # 7-region patient could cover.
+        layout["legend"]["title"] = synthetic_title()
     return layout
 
 
-def synthetic_annotation() -> dict:
-    """Return the 'Synthetic data' corner annotation."""
-    return {
-        "text": "Synthetic data",
-        "xref": "paper",
-        "yref": "paper",
-        "x": 1,
-        "y": 1,
-        "xanchor": "right",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": FONT_SIZE, "color": "#b00020"},
-    }
+def synthetic_title() -> dict:
+    """Return the red 'Synthetic data' legend title of figures drawn from synthetic patients."""
+    return {"text": "Synthetic data", "side": "top left",
+            "font": {"size": FONT_SIZE, "color": "#b00020"}}

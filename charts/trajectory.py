@@ -83,7 +83,8 @@ def build_outcome_dict(
         traces.extend(region_traces(ordered, spec, span, colour(index), band))
     if sessions:
         traces.append(session_trace(sessions, spec.range[1]))
-    layout = base_layout(X_TITLE, spec.label, synthetic)
+    layout = base_layout(X_TITLE, spec.label, synthetic,
+                         legend_entries=len(regions) + (1 if sessions else 0))
     layout["yaxis"]["range"] = list(spec.range)
     layout["shapes"] = [session_shape(s.day) for s in sessions]
     return {"data": traces, "layout": layout}
@@ -246,7 +247,8 @@ def build_csa_dict(data: TrajectoryData, csa_reference: float = 10.0) -> dict | 
     traces = csa_traces(data.csa_points)
     if not traces:
         return None
-    layout = base_layout("Cross-sectional area (mm²)", "Pain (NRS 0-10)", data.synthetic)
+    layout = base_layout("Cross-sectional area (mm²)", "Pain (NRS 0-10)", data.synthetic,
+                         legend_entries=len(traces))
     layout["yaxis"]["range"] = [0, 10]
     layout["shapes"] = [{
         "type": "line", "xref": "x", "yref": "paper", "x0": csa_reference, "x1": csa_reference,
@@ -254,7 +256,7 @@ def build_csa_dict(data: TrajectoryData, csa_reference: float = 10.0) -> dict | 
     }]
     layout.setdefault("annotations", []).append({
         "text": f"{csa_reference:g} mm² (median/ulnar)", "xref": "x", "yref": "paper",
-        "x": csa_reference, "y": 1, "xanchor": "left", "yanchor": "bottom",
-        "showarrow": False,
+        "x": csa_reference, "y": 1, "xanchor": "left", "yanchor": "top",
+        "showarrow": False,  # inside the plot, under its top edge
     })
     return {"data": traces, "layout": layout}

@@ -193,10 +193,23 @@ def test_layout_is_tablet_friendly(figures):
     assert "title" not in layout or not layout["title"].get("text")
 
 
-def test_synthetic_annotation_only_when_synthetic(figures):
-    assert not figures["pain"]["layout"].get("annotations")
-    fig = build_trajectory_figures(_case(synthetic=True))["function"].to_plotly_json()
-    assert [a["text"] for a in fig["layout"]["annotations"]] == ["Synthetic data"]
+def test_synthetic_label_only_when_synthetic(figures):
+    assert "title" not in figures["pain"]["layout"]["legend"]
+    for fig in build_trajectory_figures(_case(synthetic=True)).values():
+        title = fig.to_plotly_json()["layout"]["legend"]["title"]
+        assert title["text"] == "Synthetic data" and title["font"]["color"] == "#b00020"
+
+
+@pytest.mark.parametrize(("regions", "height"), [(1, 380), (2, 402), (7, 512)])
+def test_figure_grows_with_its_legend_so_the_plot_keeps_its_room(regions, height):
+    obs = [Observation(code, label, "pain", d, START + timedelta(days=d), 5, "w")
+           for code, label, _first, _last in REGIONS[:regions] for d in (0, 7)]
+    sessions = [SessionMarker(0, START, 1, [])]
+    layout = build_trajectory_figures(TrajectoryData("T", obs, sessions))["pain"].layout
+    assert layout.height == height  # regions + the sessions entry, 22 px per line past two
+    # at the bottom of the figure, under the x-axis title rather than on it
+    assert (layout.legend.yref, layout.legend.y, layout.legend.yanchor) == (
+        "container", 0, "bottom")
 
 
 CSA = [
