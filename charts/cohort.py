@@ -12,6 +12,11 @@ from charts.response import responder_label
 from charts.style import base_layout, colour, rgba
 
 MODERATE_OR_BETTER = frozenset({"moderate", "substantial"})
+# A median of one or two answers is noise: such weeks stay in the table but not on the line.
+MIN_PLOTTED_N = 3
+# Past this many nerves the lines are a tangle: the nerves with most patients are drawn, the
+# rest start hidden and appear from the legend.
+VISIBLE_NERVES = 5
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class CohortView:
 
 def build_cohort_view(
     rows: Iterable[CohortRow], outcome: str = "pain", direction: str = "higher_worse",
-    mcid: float | None = 2,
+    mcid: float | None = 2, min_plotted_n: int = MIN_PLOTTED_N,
 ) -> CohortView:
     """Return the change, responders and completion figures with their tables for one outcome."""
     selected = [row for row in rows if row.outcome == outcome]
@@ -49,7 +54,7 @@ def build_cohort_view(
         "completion": completion_table(selected),
     }
     figures = {
-        "change": change_figure(tables["change"]),
+        "change": change_figure(tables["change"], min_plotted_n),
         "responders": responder_figure(tables["responders"]),
         "completion": completion_figure(tables["completion"]),
     }
@@ -125,15 +130,25 @@ def completion_table(rows: Sequence[CohortRow]) -> list[dict]:
     return table
 
 
-def change_figure(table: Sequence[dict]) -> go.Figure:
-    """Return the median change line with an interquartile band, one colour per nerve."""
+def change_figure(table: Sequence[dict], min_plotted_n: int = MIN_PLOTTED_N) -> go.Figure:
+    """Return the median change line with an interquartile band, one colour per nerve.
+
+    Only weeks with at least `min_plotted_n` answers are drawn; nerves are ordered by their
+    largest n, and past VISIBLE_NERVES they start hidden (legend only).
+    """
     nerves: dict[str, list[dict]] = {}
     for cell in table:
-        nerves.setdefault(cell["nerve"], []).append(cell)
+        if cell["n"] >= min_plotted_n:
+            nerves.setdefault(cell["nerve"], []).append(cell)
+    ordered = sorted(nerves.values(), key=lambda cells: (-max(c["n"] for c in cells),
+                                                         cells[0]["nerve_label"]))
     bands: list[dict] = []
     lines: list[dict] = []
-    for index, cells in enumerate(nerves.values()):
+    for index, cells in enumerate(ordered):
         q1, q3, median = _iqr_traces(cells, colour(index))
+        if index >= VISIBLE_NERVES:
+            for trace in (q1, q3, median):
+                trace["visible"] = "legendonly"
         bands += [q1, q3]
         lines.append(median)
     traces = bands + lines  # every band under every median line, so no fill tints a line

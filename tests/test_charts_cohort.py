@@ -35,7 +35,8 @@ def _rows():
 
 @pytest.fixture(scope="module")
 def view():
-    return build_cohort_view(_rows(), outcome="pain", direction="higher_worse", mcid=2)
+    return build_cohort_view(_rows(), outcome="pain", direction="higher_worse", mcid=2,
+                             min_plotted_n=1)
 
 
 def _cells(view, nerve):
@@ -62,6 +63,31 @@ def test_change_figure_median_line_and_iqr_band(view):
     assert fig["data"][5]["name"] == "Ulnar (elbow)"
     assert "n = 4" in median["hovertext"][1]
     go.Figure(fig)
+
+
+def test_weeks_with_few_answers_stay_in_the_table_but_off_the_line():
+    view = build_cohort_view(_rows(), outcome="pain")  # default: n >= 3 to be drawn
+    fig = view.figures["change"].to_plotly_json()
+    # ulnar never has 3 answers in a week: no line at all; median loses nothing (4, 4, 3)
+    assert [t["name"] for t in fig["data"] if t.get("showlegend") is not False] == [
+        "Median (carpal tunnel)"]
+    assert list(fig["data"][-1]["x"]) == [0, 4, 12]
+    assert len(view.tables["change"]) == 6  # every cell, n = 1 included
+
+
+def test_many_nerves_start_with_the_largest_five_shown():
+    rows = []
+    for n, nerve in enumerate("abcdefg", start=3):  # nerve a has 3 patients ... g has 9
+        for p in range(n):
+            for week, value in ((0, 6), (4, 3)):
+                rows.append(CohortRow(f"{nerve}{p}", nerve, f"Nerve {nerve}", "pain", week,
+                                      "w", 6, value, True))
+    fig = build_cohort_view(rows).figures["change"].to_plotly_json()
+    medians = [t for t in fig["data"] if t["mode"] == "lines+markers"]
+    assert [t["name"] for t in medians] == [f"Nerve {x}" for x in "gfedcba"]
+    assert [t.get("visible", True) for t in medians] == [True] * 5 + ["legendonly"] * 2
+    bands = [t for t in fig["data"] if t["legendgroup"] == "a" and t["mode"] == "lines"]
+    assert [t["visible"] for t in bands] == ["legendonly", "legendonly"]
 
 
 def test_responder_rates_per_follow_up_timepoint(view):
