@@ -68,7 +68,8 @@ def test_dashboard_has_json_figures_local_scripts_only_and_is_audited(clinician,
     scripts = scripts_of(html)
     assert all(s.get("src") or s.get("type") == "application/json" for s in scripts)
     sources = [s["src"] for s in scripts if s.get("src")]
-    assert sources == ["/clinic/assets/plotly.min.js", "/static/dashboard.js"]
+    assert len(sources) == 2 and sources[1] == "/static/dashboard.js"
+    assert re.fullmatch(r"/clinic/assets/plotly\.min\.js\?v=[0-9a-f]{16}", sources[0])
     assert "synthetic" in html and not re.search(r"<[^>]+\son[a-z]+=", html)
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self';" in csp and "style-src 'self' 'unsafe-inline'" in csp
@@ -96,12 +97,30 @@ def test_unknown_or_erased_patient_is_404(clinician, db, erase):
         assert clinician.get(path).status_code == 404
 
 
-def test_plotly_asset_is_served_locally_with_long_cache(client):
+def test_plotly_asset_is_served_locally_with_long_cache(app_config, tmp_path):
+    from charts.assets import plotly_js_path
+    from webapp import create_app
+    from webapp.db import get_engine
+
+    # An empty asset folder: no basic bundle, so the full one from the plotly package.
+    app = create_app({**app_config, "ASSET_DIR": str(tmp_path / "no-assets")})
+    client = app.test_client()
+    full = plotly_js_path().read_bytes()
     response = client.get("/clinic/assets/plotly.min.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
-    assert len(response.get_data()) > 1_000_000
-    assert response.headers.get("ETag")
+    assert response.get_data() == full and "Content-Encoding" not in response.headers
+    etag = response.headers["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{16}"', etag)
+    cache = response.cache_control
+    assert cache.public and cache.max_age == 365 * 24 * 3600 and cache.immutable
+    assert "Accept-Encoding" in response.vary
+    assert client.get("/clinic/assets/plotly.min.js",
+                      headers={"If-None-Match": etag}).status_code == 304
+    packed = client.get("/clinic/assets/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["ETag"] != etag
+    assert len(packed.get_data()) < len(full) / 2
+    get_engine(app).dispose()
 
 
 def test_patient_list_search_filters_and_synthetic_label(clinician, db):

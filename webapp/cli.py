@@ -75,9 +75,10 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 
 def _register_optional_commands() -> None:
-    from webapp import cli_demo
+    from webapp import cli_assets, cli_demo
 
     cli_demo.register(cli)
+    cli_assets.register(cli)
     try:
         from scheduler import cli as scheduler_cli
     except ImportError:  # the scheduler commands arrive with the scheduler process

@@ -61,6 +61,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"  reminders are written to {app.config['OUTBOX_PATH']}")
     if no_serve:
         return
+    from webapp.cli_assets import bundle_for_demo
+
+    click.echo(bundle_for_demo(app))  # offline: the full bundle, which always works
     _serve(app, host, port)
 
 

@@ -24,6 +24,7 @@ DEFAULTS = {
     "SMS_SENDER": "NerveTrack",
     "CLINIC_NAME": "NerveTrack Demo Clinic",
     "INSTRUMENTS_DIR": None,
+    "ASSET_DIR": None,  # downloaded assets (the plotly.js basic bundle); None: ~/.cache/nervetrack
     "DEMO": False,
     "REMINDER_CHANNEL": None,  # "file" sends every reminder to OUTBOX_PATH (the demo)
     "OUTBOX_PATH": None,

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlmodel import select
 
-from charts.assets import figure_payload, plotly_js_path
+from charts.assets import figure_payload
 from charts.cohort import build_cohort_view
 from webapp import audit
 from webapp.cohort_queries import COHORT_OUTCOMES, cohort_counts, cohort_rows
 from webapp.db import get_session
 from webapp.export import export_csv, export_rows
 from webapp.models import Patient, SafetyFlag, utcnow
+from webapp.plotly_bundle import bundle_for
 from webapp.security import role_required
 from webapp.session_forms import AcknowledgeForm
 from webapp.views.clinician import live_patient_or_404
@@ -28,18 +40,31 @@ ACKNOWLEDGED_SHOWN = 50
 
 @bp.route("/assets/plotly.min.js")
 def send_plotly_js():
-    """Serve the bundled plotly.js from our own domain, cacheable for a year.
+    """Serve plotly.js (the pinned basic bundle, else the full one) from our own domain.
 
     Public on purpose: it is the unmodified open-source library and carries no patient data, so
-    a shared, long-lived cache entry is safe and saves a 4.6 MB download per dashboard.
+    a shared, year-long, immutable cache entry is safe. Pages link it with ?v=<etag>, so a new
+    bundle is a new URL. Browsers that accept gzip get the bytes compressed once per process;
+    each encoding has its own ETag, and If-None-Match answers 304.
     """
-    from flask import send_file
-
-    response = send_file(plotly_js_path(), mimetype="text/javascript", conditional=True,
-                         max_age=YEAR, etag=True)
+    bundle = bundle_for(current_app)
+    compressed = bool(request.accept_encodings["gzip"])
+    response = Response(bundle.gzipped if compressed else bundle.data,
+                        mimetype="text/javascript")
+    if compressed:
+        response.content_encoding = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(f"{bundle.etag}-gzip" if compressed else bundle.etag)
     response.cache_control.public = True
+    response.cache_control.max_age = YEAR
     response.cache_control.immutable = True
-    return response
+    return response.make_conditional(request)
+
+
+@bp.app_template_global()
+def plotly_etag() -> str:
+    """The served bundle's ETag, for the cache-busting ?v= of its URL."""
+    return bundle_for(current_app).etag
 
 
 @bp.route("/cohort")
