@@ -2,13 +2,20 @@
 
 Skipped when chromium is missing, unless NERVETRACK_REQUIRE_BROWSER=1 (then it fails).
 Runs on SQLite only: the browser part is the same whatever the database.
+
+Each test runs with both plotly.js bundles: "full" (inside the plotly package, always there) and
+"basic" (the pinned partial bundle `nervetrack fetch-assets` put in NERVETRACK_ASSET_DIR, else
+~/.cache/nervetrack; skipped when it is absent, unless NERVETRACK_REQUIRE_BROWSER=1).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import Session, SQLModel
@@ -19,19 +26,38 @@ from tests.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
 from tests.conftest import STAFF_PASSWORD
 from webapp import create_app
 from webapp.db import get_engine
+from webapp.plotly_bundle import bundle_for, default_asset_dir, installed_bundle
 from webapp.users import create_user
 
 pytestmark = pytest.mark.browser
 
 
 
+@pytest.fixture(params=["full", "basic"])
+def asset_dir(request, tmp_path):
+    """The asset folder for each bundle: empty (full), or the real fetched one (basic)."""
+    if request.param == "full":
+        return request.param, tmp_path / "no-assets"
+    given = os.environ.get("NERVETRACK_ASSET_DIR")  # where `nervetrack fetch-assets` put it
+    folder = Path(given) if given else default_asset_dir()
+    if installed_bundle(folder) is None:
+        message = f"no verified basic plotly.js bundle in {folder}: run `nervetrack fetch-assets`"
+        if os.environ.get("NERVETRACK_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return request.param, folder
+
+
 @pytest.fixture
-def live_app(tmp_path):
-    """The app on SQLite served by a real HTTP server in a thread; yields (url, patient id)."""
+def live_app(tmp_path, asset_dir):
+    """The app on SQLite served by a real HTTP server in a thread, with the bundle asked for."""
+    kind, folder = asset_dir
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret",
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.db'}",
-                      "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "INSTANCE_PATH": str(tmp_path / "instance"), "ASSET_DIR": str(folder),
                       "BASE_URL": "http://127.0.0.1", "REMINDER_CHANNEL": "file"})
+    bundle = bundle_for(app)
+    assert bundle.kind == kind
     engine = get_engine(app)
     SQLModel.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as db:
@@ -42,7 +68,8 @@ def live_app(tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", patient_id
+    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", patient_id=patient_id,
+                          bundle=bundle)
     server.shutdown()
     thread.join(timeout=10)
     engine.dispose()
@@ -60,30 +87,52 @@ def _console(msg, errors: list[str]) -> None:
         errors.append(f"{msg.text} ({msg.location.get('url')})")
 
 
+class Tablet:
+    """A signed-in clinician's chromium page at tablet size, noting errors and plotly.js loads."""
+
+    def __init__(self, browser, base: str):
+        self.errors: list[str] = []
+        self.plotly: list = []  # the responses that delivered plotly.js
+        self.page = browser.new_page(viewport={"width": 1024, "height": 768})
+        self.page.on("console", lambda msg: _console(msg, self.errors))
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("response", lambda r: self.plotly.append(r) if "/plotly.min.js" in r.url
+                     else None)
+        self.page.goto(f"{base}/login")
+        self.page.fill("input[name=email]", "clinician@clinic.test")
+        self.page.fill("input[name=password]", STAFF_PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(r".*/(clinic|$).*"))
+
+    def assert_bundle_served(self, bundle) -> None:
+        """The page loaded exactly our bundle, gzipped, through its cache-busting URL."""
+        assert len(self.plotly) == 1
+        response = self.plotly[0]
+        assert response.url.endswith(f"/clinic/assets/plotly.min.js?v={bundle.etag}")
+        headers = response.all_headers()
+        assert headers["content-encoding"] == "gzip"
+        assert headers["etag"] == f'"{bundle.etag}-gzip"'
+        assert self.page.evaluate("window.Plotly.version") == bundle.version
+
+
 def test_dashboard_draws_on_a_tablet(live_app):
     executable = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
-    base, patient_id = live_app
-    errors: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1024, "height": 768})
-            page.on("console", lambda msg: _console(msg, errors))
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(f"{base}/login")
-            page.fill("input[name=email]", "clinician@clinic.test")
-            page.fill("input[name=password]", STAFF_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(re.compile(r".*/(clinic|$).*"))
-            page.goto(f"{base}/clinic/patients/{patient_id}")
+            tablet = Tablet(browser, live_app.base)
+            page = tablet.page
+            page.goto(f"{live_app.base}/clinic/patients/{live_app.patient_id}")
             page.wait_for_selector("#plot-pain.js-plotly-plot .main-svg", timeout=20_000)
             drawn = page.locator("#plot-pain .scatterlayer .trace").count()
             expected = _visible_traces(page.content(), "pain")
             OUTPUT.mkdir(exist_ok=True)
-            page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
+            page.screenshot(path=str(OUTPUT / f"dashboard-{live_app.bundle.kind}.png"),
+                            full_page=True)
             plots = page.locator(".js-plotly-plot").count()
             hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
+            tablet.assert_bundle_served(live_app.bundle)
         finally:
             browser.close()
     # 7 regions x (baseline, line, missed 3-month markers) + sessions; the 7 MCID bands start
@@ -91,11 +140,50 @@ def test_dashboard_draws_on_a_tablet(live_app):
     assert expected == 7 * 3 + 1
     assert drawn == expected
     assert plots == 6  # pain, worst pain, paresthesia, function, PGIC and the CSA panel
-    assert errors == []
+    assert tablet.errors == []
     # plotly.js filled the trace-level template from the points' customdata and text
     assert "%{" not in hover and "undefined" not in hover
     assert re.search(r"\d\d [A-Z][a-z]{2} \d{4} · ", hover), hover
     assert re.search(r"Pain \(NRS 0-10\): \d+Change from baseline: [−+]?\d", hover), hover
+
+
+def test_cohort_draws_its_bands_and_bars(live_app):
+    executable = chromium_path()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            tablet = Tablet(browser, live_app.base)
+            page = tablet.page
+            page.goto(f"{live_app.base}/clinic/cohort?outcome=pain")
+            page.wait_for_selector("#plot-completion.js-plotly-plot .main-svg", timeout=20_000)
+            html = page.content()
+            figures = {name: json.loads(body) for name, body in re.findall(
+                r'<script type="application/json" id="fig-([a-z]+)">(.*?)</script>', html, re.S)}
+            plots = page.locator(".js-plotly-plot").count()
+            bars = {name: page.locator(f"#plot-{name} .barlayer .point path").count()
+                    for name in ("responders", "completion")}
+            fills = page.locator("#plot-change .scatterlayer .js-fill").count()
+            lines = page.locator("#plot-change .scatterlayer .js-line").count()
+            hover = page.evaluate(HOVER_FIRST_BAR, "plot-completion")
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / f"cohort-{live_app.bundle.kind}.png"),
+                            full_page=True)
+            tablet.assert_bundle_served(live_app.bundle)
+        finally:
+            browser.close()
+    assert plots == 3
+    completion = figures["completion"]["data"]
+    assert [t["type"] for t in completion] == ["bar"] and len(completion[0]["x"]) > 1
+    assert bars["completion"] == len(completion[0]["x"])  # one drawn bar per timepoint
+    responders = figures["responders"]["data"]
+    assert [t["type"] for t in responders] == ["bar", "bar"]
+    assert bars["responders"] == sum(len(t["y"]) for t in responders)  # zero-height ones too
+    change = figures["change"]["data"]
+    assert fills == sum(1 for t in change if t.get("fill")) > 0  # the interquartile bands
+    assert lines > 0
+    assert tablet.errors == []
+    assert re.fullmatch(r".+: \d+% \(\d+ of \d+\)", hover), hover
 
 
 # Hover the last answered point of the first region's line and return the tooltip's text.
@@ -106,5 +194,12 @@ HOVER_LAST_POINT = """(id) => {
   let point = ys.length - 1;
   while (ys[point] === null) point -= 1;
   Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
+  return gd.querySelector(".hoverlayer").textContent;
+}"""
+
+# Hover the first bar of a bar chart and return the tooltip's text.
+HOVER_FIRST_BAR = """(id) => {
+  const gd = document.getElementById(id);
+  Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: 0}]);
   return gd.querySelector(".hoverlayer").textContent;
 }"""
