@@ -7,8 +7,9 @@ Fills SQLite (and PostgreSQL) with a scleroderma-shaped patient (7 regions, 7 we
 follow-up to a year, through webapp.care + webapp.responses), a patient with 8 regions answered
 weekly for 2 years, then 1,000 and 5,000 synthetic patients (~12 timepoints each, bulk inserts).
 Prints the median server time of the patient page's queries + figures (target < 50 ms) and of
-the cohort view for 5,000 patients (target < 1.5 s), the same through a full request, the
-plotly.js bundle served, and the ratio of our payload to a bare serialisation. Always exits 0.
+the cohort view for 5,000 patients (target < 1.5 s), the same through a full request, which
+plotly.js bundle is served (basic or full, raw and gzip bytes), and the ratio of our payload to
+a bare serialisation. Always exits 0.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import plotly.graph_objects as go  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from bench.bench_charts import median_seconds  # noqa: E402
+from bench.bench_charts import describe_bundle, median_seconds  # noqa: E402
 from charts.assets import figure_payload  # noqa: E402
 from charts.cohort import build_cohort_view  # noqa: E402
 from scheduler.replan import replan_course  # noqa: E402
@@ -45,6 +46,7 @@ from webapp.care import (  # noqa: E402
 )
 from webapp.clinical_queries import outcome_summary, trajectory_data  # noqa: E402
 from webapp.cohort_queries import cohort_rows  # noqa: E402
+from webapp.plotly_bundle import bundle_for  # noqa: E402
 from webapp.responses import complete_assignment, save_answers  # noqa: E402
 from webapp.views.clinician import patient_figures  # noqa: E402
 
@@ -314,8 +316,9 @@ def measure_all(app, db, patients: dict, size: int, repeats: int) -> None:
               f"{cohort_work(db) / 1024:.0f} kB JSON")
     full = median_seconds(lambda: client.get("/clinic/cohort?outcome=pain"), 3)
     _line(f"  full GET /clinic/cohort ({size} patients)", full)
-    js = client.get("/clinic/assets/plotly.min.js")
-    print(f"  plotly.min.js served: {len(js.get_data()) / 1e6:.2f} MB, "
+    js = client.get("/clinic/assets/plotly.min.js", headers={"Accept-Encoding": "gzip"})
+    print(f"  {describe_bundle(bundle_for(app))}; sent {len(js.get_data()):,} bytes "
+          f"({js.headers.get('Content-Encoding', 'identity')}), "
           f"Cache-Control: {js.headers.get('Cache-Control')}")
 
 
