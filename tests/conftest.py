@@ -84,6 +84,10 @@ def app_config(database_url, tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "BASE_URL": "http://nervetrack.test",
         "REMINDER_CHANNEL": "file",
+        # An empty asset folder: pages under test never depend on a bundle fetched into the
+        # user's cache (they get plotly.py's full bundle); tests/test_plotly_bundle.py and
+        # the browser tests choose their bundle explicitly.
+        "ASSET_DIR": str(tmp_path / "assets"),
     }
 
 

@@ -107,6 +107,10 @@ def test_cohort_change_table_has_n_per_week(clinician, db):
     change = html.split('id="table-change"')[1].split("</table>")[0]
     rows = re.findall(r"<tr><td>([^<]*)</td><td>(\d+)</td><td>(\d+)</td><td>([^<]*)</td>", change)
     assert ("Median nerve", "6", "2", "-5") in rows  # m1 at day 44: week 6, both -5
+    # two answers a week: every week is in the table, none is drawn, and the page says why
+    assert "at least 3 answers" in html and "5 nerves with most patients" in html
+    drawn = [t for t in figures_of(html)["change"]["data"] if t.get("showlegend") is not False]
+    assert drawn == []
     assert ("Ulnar nerve", "0", "2", "0") in rows
 
 

@@ -341,6 +341,7 @@ def basic_app(tmp_path, published, monkeypatch):
 def _headers_say_cache_for_a_year(response):
     assert response.mimetype == "text/javascript"
     assert "Accept-Encoding" in response.vary
+    assert "Cookie" not in response.vary  # one shared copy, whoever asks
     cache = response.cache_control
     assert cache.public and cache.max_age == 31536000 and cache.immutable
     assert "no-store" not in response.headers["Cache-Control"]

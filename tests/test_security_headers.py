@@ -34,6 +34,14 @@ def test_static_files_may_be_cached(client):
     assert response.headers.get("Cache-Control") != "no-store"
 
 
+def test_shared_files_do_not_vary_by_cookie_but_pages_do(client, db, make_staff):
+    make_staff("clinician")
+    login(client, "clinician@clinic.test", STAFF_PASSWORD)
+    for path in ("/static/app.css", "/clinic/assets/plotly.min.js"):
+        assert "Cookie" not in client.get(path).vary, path
+    assert "Cookie" in client.get("/clinic/patients").vary
+
+
 def test_unexpected_errors_show_no_stack_trace_or_sql(app, client):
     @app.route("/boom")
     def boom():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Flask, abort, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -63,8 +64,12 @@ def _load_patient_session() -> None:
     from flask import current_app
 
     g.patient_id = None
+    # Touch the session only in the patient area: reading it anywhere else adds
+    # "Vary: Cookie", and shared caches would keep one copy of plotly.js per visitor.
+    if request.blueprint != "patient":
+        return
     psid = session.get("psid")
-    if psid and request.blueprint == "patient":
+    if psid:
         g.patient_id = sessions.load_patient(get_session(), psid, current_app.config)
 
 
@@ -95,8 +100,23 @@ def _security_headers(response):
     return response
 
 
+class _AssetAwareSessionInterface(SecureCookieSessionInterface):
+    """The cookie session, minus "Vary: Cookie" on files that never depend on it.
+
+    Flask-Login reads the session after every request, so Flask would mark even plotly.js
+    and the static files "Vary: Cookie", and a shared cache would keep one copy per visitor.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint in CACHEABLE_ENDPOINTS:
+            # Lower case on purpose: HeaderSet.remove compares key.lower() to the argument.
+            response.vary.discard("cookie")
+
+
 def init_app(app: Flask) -> None:
     """Wire CSRF, Flask-Login, the patient session loader and the security headers."""
+    app.session_interface = _AssetAwareSessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)
     app.before_request(_load_patient_session)

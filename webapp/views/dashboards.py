@@ -18,7 +18,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from charts.assets import figure_payload
-from charts.cohort import build_cohort_view
+from charts.cohort import MIN_PLOTTED_N, VISIBLE_NERVES, build_cohort_view
 from webapp import audit
 from webapp.cohort_queries import COHORT_OUTCOMES, cohort_counts, cohort_rows
 from webapp.db import get_session
@@ -85,7 +85,8 @@ def show_cohort():
     db.commit()
     return render_template("dashboards/show_cohort.html", outcome=outcome,
                            outcomes=list(COHORT_OUTCOMES), figures=figures, tables=view.tables,
-                           titles=COHORT_TITLES, patients=patients, synthetic=synthetic)
+                           titles=COHORT_TITLES, patients=patients, synthetic=synthetic,
+                           min_plotted_n=MIN_PLOTTED_N, visible_nerves=VISIBLE_NERVES)
 
 
 def _flags(db, acknowledged: bool):
