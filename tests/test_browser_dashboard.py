@@ -133,6 +133,9 @@ def test_dashboard_draws_on_a_tablet(live_app):
                             full_page=True)
             plots = page.locator(".js-plotly-plot").count()
             hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
+            pain_top = page.locator("#plot-pain").bounding_box()["y"]
+            x_title, legend = (page.locator(f"#plot-pain {sel}").bounding_box()
+                               for sel in (".g-xtitle", ".legend"))
             tablet.assert_bundle_served(live_app.bundle)
         finally:
             browser.close()
@@ -142,6 +145,9 @@ def test_dashboard_draws_on_a_tablet(live_app):
     assert drawn == expected
     assert plots == 6  # pain, worst pain, paresthesia, function, PGIC and the CSA panel
     assert tablet.errors == []
+    # the pain chart starts on the first screen, and its legend sits under the axis title
+    assert pain_top < 768 - 150, pain_top
+    assert legend["y"] >= x_title["y"] + x_title["height"], (legend, x_title)
     # plotly.js filled the trace-level template from the points' customdata and text
     assert "%{" not in hover and "undefined" not in hover
     assert re.search(r"\d\d [A-Z][a-z]{2} \d{4} · ", hover), hover
