@@ -55,10 +55,15 @@ class SmtpChannel:
     security: str = "none"  # "none", "starttls" or "ssl"
     timeout: float = 10.0
     clock: Callable[[], datetime] = field(default=_utc_now, repr=False)
+    cafile: str | None = None  # PEM bundle of extra CAs to trust (a clinic's private CA)
 
     @classmethod
-    def from_url(cls, url: str, sender: str, timeout: float = 10.0) -> SmtpChannel:
-        """Build from ``smtp://user:pass@host:port?starttls=1`` or ``smtps://user:pass@host``."""
+    def from_url(cls, url: str, sender: str, timeout: float = 10.0,
+                 cafile: str | None = None) -> SmtpChannel:
+        """Build from ``smtp://user:pass@host:port?starttls=1`` or ``smtps://user:pass@host``.
+
+        ``cafile`` names a PEM bundle of CAs trusted in addition to the system's.
+        """
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("SMTP URL must look like smtp://user:pass@host:port or smtps://...")
@@ -68,7 +73,8 @@ class SmtpChannel:
         port = parts.port or (465 if security == "ssl" else 587 if starttls else 25)
         user = unquote(parts.username) if parts.username else None
         password = unquote(parts.password) if parts.password else None
-        return cls(parts.hostname, port, sender, user, password, security, timeout)
+        return cls(parts.hostname, port, sender, user, password, security, timeout,
+                   cafile=cafile or None)
 
     def build_email(self, message: Message, to: str) -> EmailMessage:
         """Return the MIME email for a message (text, plus an HTML alternative when present)."""
@@ -83,13 +89,24 @@ class SmtpChannel:
             email.add_alternative(message.html, subtype="html")
         return email
 
+    def tls_context(self) -> ssl.SSLContext:
+        """Return the client TLS context: system CAs plus ``cafile``, hostname checked."""
+        context = ssl.create_default_context()
+        if self.cafile:
+            context.load_verify_locations(cafile=self.cafile)
+        return context
+
     def _connect(self) -> smtplib.SMTP:
         if self.security == "ssl":
             return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                    context=ssl.create_default_context())
+                                    context=self.tls_context())
         smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            try:
+                smtp.starttls(context=self.tls_context())
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
 
     def _deliver(self, email: EmailMessage, to: str) -> None:
@@ -113,8 +130,19 @@ class SmtpChannel:
         except smtplib.SMTPResponseException as exc:
             raise _smtp_failure(exc.smtp_code, "message refused") from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(f"SMTP server unreachable: {type(exc).__name__}") from exc
+            raise _smtp_connection_failure(exc) from exc
         return ""
+
+
+def _smtp_connection_failure(exc: Exception) -> TemporaryFailure:
+    """Describe a TLS or network problem in plain words (server settings, never patient data)."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TemporaryFailure(f"SMTP server certificate not trusted: {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError):
+        return TemporaryFailure(f"SMTP TLS handshake failed: {exc.reason or type(exc).__name__}")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return TemporaryFailure(f"SMTP server does not offer what the settings ask: {exc}")
+    return TemporaryFailure(f"SMTP server unreachable: {type(exc).__name__}")
 
 
 @dataclass
@@ -172,10 +200,11 @@ class FileChannel:
 
 
 def build_channel(kind: str, config: dict) -> Channel:
-    """Build a channel: "smtp"/"email" {url, sender}, "sms" {url, token, sender}, "file" {path}."""
+    """Build a channel: "smtp"/"email" {url, sender, cafile?}, "sms" {url, token, sender},
+    "file" {path}."""
     if kind in ("smtp", "email"):
         return SmtpChannel.from_url(config["url"], config["sender"],
-                                    float(config.get("timeout", 10)))
+                                    float(config.get("timeout", 10)), config.get("cafile"))
     if kind in ("sms", "sms-http"):
         return SmsHttpChannel(config["url"], config["token"], config["sender"],
                               float(config.get("timeout", 10)))

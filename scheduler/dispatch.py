@@ -79,7 +79,8 @@ def channels_from_config(config: Mapping) -> dict[str, Channel]:
         return {"email": outbox, "sms": outbox}
     channels: dict[str, Channel] = {}
     if config.get("SMTP_URL"):
-        channels["email"] = SmtpChannel.from_url(config["SMTP_URL"], sender=config["MAIL_SENDER"])
+        channels["email"] = SmtpChannel.from_url(config["SMTP_URL"], sender=config["MAIL_SENDER"],
+                                                 cafile=config.get("SMTP_CAFILE"))
     if config.get("SMS_URL"):
         channels["sms"] = SmsHttpChannel(config["SMS_URL"], config.get("SMS_TOKEN") or "",
                                          config.get("SMS_SENDER") or "NerveTrack")

@@ -10,6 +10,7 @@ from flask import Flask
 from webapp.config import (
     DEFAULTS,
     ConfigError,
+    check_smtp_cafile,
     default_database_url,
     normalise_database_url,
     resolve_secret_key,
@@ -41,6 +42,7 @@ def _finish_config(app: Flask) -> None:
     url = app.config.get("DATABASE_URL") or default_database_url(app.instance_path)
     app.config["DATABASE_URL"] = normalise_database_url(str(url))
     app.config["SECRET_KEY"] = resolve_secret_key(app.config, app.instance_path)
+    app.config["SMTP_CAFILE"] = check_smtp_cafile(app.config.get("SMTP_CAFILE"))
     if not app.config.get("OUTBOX_PATH"):
         app.config["OUTBOX_PATH"] = os.path.join(app.instance_path, "outbox.jsonl")
     secure = str(app.config["BASE_URL"]).startswith("https://")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import ssl
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -18,6 +19,7 @@ DEFAULTS = {
     "SECRET_KEY": None,
     "BASE_URL": "http://127.0.0.1:5000",
     "SMTP_URL": None,
+    "SMTP_CAFILE": None,  # PEM bundle of extra CAs for a mail relay with a private CA
     "MAIL_SENDER": "NerveTrack <no-reply@nervetrack.invalid>",
     "SMS_URL": None,
     "SMS_TOKEN": None,
@@ -87,3 +89,26 @@ def resolve_secret_key(config: dict, instance_path: str) -> str:
         "set it to a long random value (python -c 'import secrets; print(secrets.token_hex(32))'), "
         "or run `nervetrack demo` for a local demo that makes its own."
     )
+
+
+def check_smtp_cafile(value: object) -> str | None:
+    """Return the SMTP CA bundle as an absolute path, or raise ConfigError if it is unusable."""
+    if not value:
+        return None
+    path = Path(str(value)).expanduser().absolute()
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=str(path))
+    except ssl.SSLError:
+        raise ConfigError(
+            f"NERVETRACK_SMTP_CAFILE {str(path)!r} holds no PEM certificate. "
+            "Give a PEM file of the mail relay's CA certificates (-----BEGIN CERTIFICATE-----), "
+            "or unset it to trust the system's CAs only."
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"NERVETRACK_SMTP_CAFILE {str(path)!r} cannot be read ({reason}). "
+            "Give the path of a PEM file of the mail relay's CA certificates, "
+            "or unset it to trust the system's CAs only."
+        ) from None
+    return str(path)
