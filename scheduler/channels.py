@@ -40,9 +40,15 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# 5xx answers that mean "our settings are wrong" (530: authentication or STARTTLS required),
+# not "this message or address is bad": retried, so reminders go out once the settings are fixed.
+_SETTINGS_CODES = frozenset({530})
+
+
 def _smtp_failure(code: int, what: str) -> Exception:
     text = f"{what}: SMTP {code}"
-    return TemporaryFailure(text) if 400 <= code < 500 else PermanentFailure(text)
+    temporary = 400 <= code < 500 or code in _SETTINGS_CODES
+    return TemporaryFailure(text) if temporary else PermanentFailure(text)
 
 
 @dataclass

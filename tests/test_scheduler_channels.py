@@ -120,6 +120,7 @@ def test_smtp_login(smtp):
     ("rcpt", "550 5.1.1 no such user", PermanentFailure),
     ("data", "451 4.3.0 try later", TemporaryFailure),
     ("data", "554 5.7.1 rejected", PermanentFailure),
+    ("rcpt", "530 5.7.0 authentication required", TemporaryFailure),  # our settings, retried
 ])
 def test_smtp_refusals(smtp, where, reply, failure):
     channel, handler, _ = smtp

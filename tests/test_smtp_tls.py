@@ -25,7 +25,7 @@ from aiosmtpd.smtp import AuthResult
 from scheduler.channels import SmtpChannel, build_channel
 from scheduler.dispatch import channels_from_config
 from scheduler.messages import Message
-from scheduler.retry import PermanentFailure, TemporaryFailure
+from scheduler.retry import TemporaryFailure
 from webapp import ConfigError, create_app
 
 MESSAGE = Message("Riverside Clinic: how are you doing?", "Hi Sam,\nPlease answer.\n",
@@ -191,11 +191,10 @@ def test_certificate_for_another_host_is_refused(start_server, ca_file, mode):
 def test_plain_client_without_login_is_refused_by_a_starttls_only_server(start_server):
     handler, port = start_server("starttls")
     plain = SmtpChannel.from_url(f"smtp://127.0.0.1:{port}", SENDER, timeout=5)
-    # The server answers MAIL FROM with "530 Must issue a STARTTLS command first"; the channel
-    # maps every 5xx to PermanentFailure, so the dispatcher gives this message up at once.
-    # That is a settings mistake (starttls=1 missing), not a bad message: the operator sees it
-    # on the first failed reminder.
-    with pytest.raises(PermanentFailure, match="SMTP 530"):
+    # The server answers MAIL FROM with "530 Must issue a STARTTLS command first": a settings
+    # mistake (starttls=1 missing), not a bad message, so it is retried like a failed login and
+    # the reminders go out once the settings are fixed.
+    with pytest.raises(TemporaryFailure, match="SMTP 530"):
         plain.send(MESSAGE, "sam@example.org")
     assert handler.deliveries == []
 
