@@ -3,7 +3,8 @@
 Run: /work/main/.venv/bin/python bench/bench_charts.py [--quick]
 Prints the median of several repetitions, the ratio to a bare serialisation baseline
 (same points, one plain scatter trace per series, to_json) and PASS/FAIL against the targets.
-Our side is serialised with charts.assets.figure_payload, as the pages send it.
+Our side is built as plain figure dicts and serialised with charts.assets.figure_payload, as the
+patient page sends it; a second line shows the same through go.Figure objects.
 Always exits 0.
 """
 
@@ -23,7 +24,12 @@ import plotly.graph_objects as go  # noqa: E402
 from charts.assets import figure_payload  # noqa: E402
 from charts.cohort import build_cohort_view  # noqa: E402
 from charts.samples import long_follow_up_case, scleroderma_case, synthetic_cohort  # noqa: E402
-from charts.trajectory import build_csa_figure, build_trajectory_figures  # noqa: E402
+from charts.trajectory import (  # noqa: E402
+    build_csa_dict,
+    build_csa_figure,
+    build_trajectory_dicts,
+    build_trajectory_figures,
+)
 from webapp.plotly_bundle import default_asset_dir, resolve_bundle  # noqa: E402
 
 PATIENT_TARGET_S = 0.050
@@ -48,7 +54,17 @@ def median_seconds(func, repeats: int) -> float:
 
 
 def patient_page(data) -> int:
-    """Build and serialise every figure of a patient page; return the JSON size."""
+    """Build and serialise every figure of a patient page as the page does (plain figure
+    dicts); return the JSON size."""
+    figures = list(build_trajectory_dicts(data).values())
+    csa = build_csa_dict(data)
+    if csa is not None:
+        figures.append(csa)
+    return sum(len(figure_payload(fig)) for fig in figures)
+
+
+def patient_page_via_figures(data) -> int:
+    """The same through go.Figure objects (the builders' public API): deep copies included."""
     figures = list(build_trajectory_figures(data).values())
     csa = build_csa_figure(data)
     if csa is not None:
@@ -115,8 +131,11 @@ def main(argv=None) -> int:
     for name, data in (("scleroderma case (7 regions, 7 sessions, 1 y)", sclero),
                        ("8 regions weekly for 2 years", long_case)):
         size = patient_page(data)
-        report(name, median_seconds(lambda d=data: patient_page(d), small),
-               median_seconds(lambda d=data: bare_patient(d), small), PATIENT_TARGET_S)
+        bare = median_seconds(lambda d=data: bare_patient(d), small)
+        report(name, median_seconds(lambda d=data: patient_page(d), small), bare,
+               PATIENT_TARGET_S)
+        report("  same through go.Figure objects",
+               median_seconds(lambda d=data: patient_page_via_figures(d), small), bare)
         print(f"{'':<48} JSON {size / 1024:.0f} KiB, {len(data.observations)} observations")
 
     for patients in (1000, 5000):
