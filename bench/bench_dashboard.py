@@ -33,8 +33,6 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from bench.bench_charts import describe_bundle, median_seconds  # noqa: E402
-from charts.assets import figure_payload  # noqa: E402
-from charts.cohort import build_cohort_view  # noqa: E402
 from scheduler.replan import replan_course  # noqa: E402
 from surveys.loader import load_library  # noqa: E402
 from webapp import models as m  # noqa: E402
@@ -44,11 +42,11 @@ from webapp.care import (  # noqa: E402
     ensure_default_protocol,
     record_procedure,
 )
-from webapp.clinical_queries import outcome_summary, trajectory_data  # noqa: E402
-from webapp.cohort_queries import cohort_rows  # noqa: E402
+from webapp.clinical_queries import trajectory_data  # noqa: E402
 from webapp.plotly_bundle import bundle_for  # noqa: E402
 from webapp.responses import complete_assignment, save_answers  # noqa: E402
-from webapp.views.clinician import patient_figures  # noqa: E402
+from webapp.views.clinician import patient_page  # noqa: E402
+from webapp.views.dashboards import cohort_page  # noqa: E402
 
 PATIENT_TARGET_S = 0.050
 COHORT_TARGET_S = 1.5
@@ -240,10 +238,10 @@ def seed_cohort(db, count: int, *, offset: int = 0, seed: int = 3) -> None:
 
 
 def patient_work(db, pid) -> int:
-    """The patient page's queries + figures + payloads; return the JSON bytes."""
-    data = trajectory_data(db, pid, LIBRARY)
-    outcome_summary(data)
-    return sum(len(payload) for _name, _title, payload in patient_figures(data))
+    """The patient page's queries + figures + payloads, as the view runs them; return the
+    JSON bytes."""
+    figures, _summary = patient_page(db, pid, LIBRARY)
+    return sum(len(payload) for _name, _title, payload in figures)
 
 
 def bare_patient(db, pid) -> int:
@@ -259,9 +257,10 @@ def bare_patient(db, pid) -> int:
 
 
 def cohort_work(db) -> int:
-    """The cohort view's queries + figures + payloads; return the JSON bytes."""
-    view = build_cohort_view(cohort_rows(db, "pain", now=NOW, library=LIBRARY))
-    return sum(len(figure_payload(f)) for f in view.figures.values())
+    """The cohort view's queries + figures + payloads, as the view runs them; return the JSON
+    bytes."""
+    _view, figures = cohort_page(db, "pain", now=NOW, library=LIBRARY)
+    return sum(len(payload) for _name, _title, payload in figures)
 
 
 def _timings(func, repeats: int) -> list[float]:

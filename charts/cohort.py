@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import plotly.graph_objects as go
 
@@ -19,9 +20,12 @@ MIN_PLOTTED_N = 3
 VISIBLE_NERVES = 5
 
 
-@dataclass(frozen=True)
-class CohortRow:
-    """One due timepoint of one patient, nerve and outcome (value None when not answered)."""
+class CohortRow(NamedTuple):
+    """One due timepoint of one patient, nerve and outcome (value None when not answered).
+
+    A NamedTuple: the cohort of 5,000 patients has ~75,000 of them per outcome, and a tuple is
+    built several times faster than a frozen dataclass.
+    """
 
     patient_key: str
     nerve: str

@@ -30,6 +30,7 @@ from webapp.models import (
     SurveyScore,
     TreatmentCourse,
     TreatmentSession,
+    UTCDateTime,
 )
 
 COHORT_OUTCOMES = {"pain": "higher_worse", "paresthesia": "higher_worse",
@@ -105,13 +106,16 @@ def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[
 def _timelines(db, owners) -> dict[int, tuple[datetime, datetime, dict[int, int]]]:
     """Return {course: (first performed else first scheduled, last session, {id: number})}."""
     live: dict[int, list[tuple[datetime, int, str]]] = {}
+    # One timestamp per session (performed, else scheduled): on SQLite each one is parsed from
+    # text, and 5,000 patients have 15,000 sessions.
+    when = sa.type_coerce(sa.func.coalesce(TreatmentSession.performed_at,
+                                           TreatmentSession.scheduled_at), UTCDateTime())
     rows = plain_rows(db, sa.select(TreatmentSession.course_id, TreatmentSession.id,
-                                    TreatmentSession.status, TreatmentSession.scheduled_at,
-                                    TreatmentSession.performed_at)
+                                    TreatmentSession.status, when)
                       .where(TreatmentSession.status != "cancelled"))
-    for cid, sid, status, scheduled_at, performed_at in rows:
+    for cid, sid, status, at in rows:
         if cid in owners:
-            live.setdefault(cid, []).append((performed_at or scheduled_at, sid, status))
+            live.setdefault(cid, []).append((at, sid, status))
     out = {}
     for cid, sessions in live.items():
         sessions.sort()
@@ -137,14 +141,26 @@ def _due_assignments(db: Session, now: datetime):
     """Return the assignments that are due: answered, missed, or past their window."""
     rows = plain_rows(db, sa.select(SurveyAssignment.id, SurveyAssignment.course_id,
                                     SurveyAssignment.slot, SurveyAssignment.label,
-                                    SurveyAssignment.due_on,
+                                    sa.type_coerce(SurveyAssignment.due_on, sa.String),
                                     sa.cast(SurveyAssignment.instruments, sa.Text),
                                     sa.cast(SurveyAssignment.regions, sa.Text))
                       .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
                               and_(SurveyAssignment.status.in_(LIVE),
                                    SurveyAssignment.closes_at <= now)))
                       .order_by(SurveyAssignment.due_on, SurveyAssignment.id))
-    return [(*row[:5], _json_list(row[5]), _json_list(row[6])) for row in rows]
+    return [(*row[:4], _as_date(row[4]), _json_list(row[5]), _json_list(row[6]))
+            for row in rows]
+
+
+@lru_cache(maxsize=4096)
+def _iso_date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _as_date(value) -> date:
+    """A DATE column read without SQLAlchemy's per-row processing: PostgreSQL hands over a
+    date, SQLite its ISO text (parsed once per distinct day; 5,000 patients share few)."""
+    return value if isinstance(value, date) else _iso_date(value)
 
 
 def _scores(db: Session, outcome: str) -> dict[tuple[int, str], float]:
@@ -175,11 +191,17 @@ def cohort_rows(db: Session, outcome: str, *, now: datetime, library=None) -> li
              library_outcomes(library or default_library()).items() if outcome in scored}
     names = dict(nerves())
     series: dict[tuple[int, str], list[tuple]] = {}
+    timepoints: dict[tuple, str] = {}
     for aid, cid, slot, label, due_on, instruments, regions in _due_assignments(db, now):
         info = infos.get(cid)
         if info is None or info.first is None:
             continue
-        point = ((due_on - info.first).days, info.timepoint_name(slot, label))
+        # Only per-session slots ("pre-session:<session id>") depend on the course.
+        key = (cid, slot, label) if ":" in slot else (slot, label)
+        name = timepoints.get(key)
+        if name is None:
+            name = timepoints[key] = info.timepoint_name(slot, label)
+        point = ((due_on - info.first).days, name)
         for per_region in {asked[i] for i in instruments if i in asked}:
             for code in (regions if per_region else ("",)):
                 series.setdefault((cid, code), []).append((*point, values.get((aid, code))))

@@ -32,6 +32,7 @@ from webapp.cohort_queries import (
     patient_annotations,
 )
 from webapp.db import get_session
+from webapp.gc_pause import paused_gc
 from webapp.models import (
     PATIENT_STATUSES,
     Patient,
@@ -123,6 +124,13 @@ def patient_figures(data) -> list[tuple[str, str, str]]:
     return out
 
 
+def patient_page(db, patient_id: int, library=None) -> tuple[list, list[dict]]:
+    """Return the patient page's (name, title, payload) figures and its outcome summary."""
+    with paused_gc():  # 2 years of weekly answers is thousands of tuples: webapp/gc_pause.py
+        data = trajectory_data(db, patient_id, library)
+        return patient_figures(data), outcome_summary(data)
+
+
 @bp.route("/patients/<int:patient_id>")
 @role_required("clinician")
 def show_patient(patient_id: int):
@@ -132,14 +140,13 @@ def show_patient(patient_id: int):
     g.allow_inline_styles = True  # plotly.js injects <style>; scripts stay 'self' only
     sessions = patient_sessions(db, patient_id)
     records = procedures_by_session(db, [s.id for s in sessions])
-    data = trajectory_data(db, patient_id)
+    figures, summary = patient_page(db, patient_id)
     audit.record(db, "patient_dashboard_viewed", record_type="patient", record_id=patient_id,
                  patient_id=patient_id)
     db.commit()
-    summary = outcome_summary(data)
     return render_template(
         "clinician/show_patient.html", patient=patient, sessions=sessions, records=records,
-        figures=patient_figures(data), summary=summary, glance=at_a_glance(summary),
+        figures=figures, summary=summary, glance=at_a_glance(summary),
         region_label=region_label, tz=ZoneInfo(patient.timezone),
         session_instant=session_instant)
 

@@ -23,6 +23,7 @@ from webapp import audit
 from webapp.cohort_queries import COHORT_OUTCOMES, cohort_counts, cohort_rows
 from webapp.db import get_session
 from webapp.export import export_csv, export_rows
+from webapp.gc_pause import paused_gc
 from webapp.models import Patient, SafetyFlag, utcnow
 from webapp.plotly_bundle import bundle_for
 from webapp.security import role_required
@@ -76,10 +77,7 @@ def show_cohort():
         abort(400)
     db = get_session()
     g.allow_inline_styles = True  # plotly.js injects <style>; scripts stay 'self' only
-    rows = cohort_rows(db, outcome, now=utcnow())
-    view = build_cohort_view(rows, outcome=outcome, direction=COHORT_OUTCOMES[outcome], mcid=2)
-    figures = [(name, COHORT_TITLES[name], figure_payload(fig))
-               for name, fig in view.figures.items()]
+    view, figures = cohort_page(db, outcome, now=utcnow())
     patients, synthetic = cohort_counts(db)
     audit.record(db, "cohort_viewed", detail={"outcome": outcome})
     db.commit()
@@ -87,6 +85,17 @@ def show_cohort():
                            outcomes=list(COHORT_OUTCOMES), figures=figures, tables=view.tables,
                            titles=COHORT_TITLES, patients=patients, synthetic=synthetic,
                            min_plotted_n=MIN_PLOTTED_N, visible_nerves=VISIBLE_NERVES)
+
+
+def cohort_page(db, outcome: str, *, now, library=None) -> tuple:
+    """Return the cohort view of one outcome and its (name, title, JSON payload) figures."""
+    with paused_gc():  # ~75,000 rows for 5,000 patients: see webapp/gc_pause.py
+        rows = cohort_rows(db, outcome, now=now, library=library)
+        view = build_cohort_view(rows, outcome=outcome, direction=COHORT_OUTCOMES[outcome],
+                                 mcid=2)
+        figures = [(name, COHORT_TITLES[name], figure_payload(fig))
+                   for name, fig in view.figures.items()]
+    return view, figures
 
 
 def _flags(db, acknowledged: bool):
