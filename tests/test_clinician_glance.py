@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, login
 from tests.factories import make_course
 from tests.test_clinician_trajectory import MEDIAN, ULNAR, build_patient
 from webapp.clinical_queries import at_a_glance, region_label
@@ -42,10 +41,8 @@ def test_at_a_glance_picks_the_headline_outcome(summary, expected):
 
 
 @pytest.fixture
-def clinician(client, make_staff):
-    make_staff("clinician")
-    login(client, "clinician@clinic.test", STAFF_PASSWORD)
-    return client
+def clinician(signed_in):
+    return signed_in("clinician")
 
 
 def test_glance_comes_before_the_charts_and_the_table_after(clinician, db):
