@@ -122,17 +122,25 @@ class _Clock:
 
 
 def trajectory_data(db: Session, patient_id: int, library=None,
-                    specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS) -> TrajectoryData:
-    """Return the patient's observations, session markers and CSA points as chart data."""
+                    specs: Mapping[str, OutcomeSpec] = DEFAULT_SPECS, *,
+                    sessions: list[TreatmentSession] | None = None,
+                    records: dict[int, list[ProcedureRecord]] | None = None) -> TrajectoryData:
+    """Return the patient's observations, session markers and CSA points as chart data.
+
+    `sessions` and `records` (patient_sessions, procedures_by_session) are read here unless
+    the caller already holds them.
+    """
     patient = db.get(Patient, patient_id)
     tz = ZoneInfo(patient.timezone)
-    sessions = patient_sessions(db, patient_id)
+    if sessions is None:
+        sessions = patient_sessions(db, patient_id)
     anchor = anchor_instant(sessions)
     clock = _Clock(tz, local_date(anchor, tz) if anchor else None)
     observations = _answered(db, patient_id, clock, specs)
     observations += _missed(db, patient_id, clock, specs, library or default_library())
     observations.sort(key=lambda o: (o.outcome, o.region_code, o.day, o.when))
-    records = procedures_by_session(db, [s.id for s in sessions])
+    if records is None:
+        records = procedures_by_session(db, [s.id for s in sessions])
     markers = _markers(sessions, records, clock)
     csa = _csa_points(sessions, records, clock, observations)
     return TrajectoryData(f"{patient.study_code}", observations, markers, csa,

@@ -124,10 +124,14 @@ def patient_figures(data) -> list[tuple[str, str, str]]:
     return out
 
 
-def patient_page(db, patient_id: int, library=None) -> tuple[list, list[dict]]:
-    """Return the patient page's (name, title, payload) figures and its outcome summary."""
+def patient_page(db, patient_id: int, library=None, *, sessions=None,
+                 records=None) -> tuple[list, list[dict]]:
+    """Return the patient page's (name, title, payload) figures and its outcome summary.
+
+    `sessions` and `records`, when the caller already read them, are not read again.
+    """
     with paused_gc():  # 2 years of weekly answers is thousands of tuples: webapp/gc_pause.py
-        data = trajectory_data(db, patient_id, library)
+        data = trajectory_data(db, patient_id, library, sessions=sessions, records=records)
         return patient_figures(data), outcome_summary(data)
 
 
@@ -140,7 +144,7 @@ def show_patient(patient_id: int):
     g.allow_inline_styles = True  # plotly.js injects <style>; scripts stay 'self' only
     sessions = patient_sessions(db, patient_id)
     records = procedures_by_session(db, [s.id for s in sessions])
-    figures, summary = patient_page(db, patient_id)
+    figures, summary = patient_page(db, patient_id, sessions=sessions, records=records)
     audit.record(db, "patient_dashboard_viewed", record_type="patient", record_id=patient_id,
                  patient_id=patient_id)
     db.commit()
