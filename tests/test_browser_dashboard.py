@@ -14,6 +14,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -116,29 +117,35 @@ class Tablet:
         assert self.page.evaluate("window.Plotly.version") == bundle.version
 
 
-def test_dashboard_draws_on_a_tablet(live_app):
+@contextmanager
+def signed_in_tablet(base: str):
+    """Yield a Tablet in Debian chromium (skipped, or failed if required, without it)."""
     executable = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            tablet = Tablet(browser, live_app.base)
-            page = tablet.page
-            page.goto(f"{live_app.base}/clinic/patients/{live_app.patient_id}")
-            page.wait_for_selector("#plot-pain.js-plotly-plot .main-svg", timeout=20_000)
-            drawn = page.locator("#plot-pain .scatterlayer .trace").count()
-            expected = _visible_traces(page.content(), "pain")
-            OUTPUT.mkdir(exist_ok=True)
-            page.screenshot(path=str(OUTPUT / f"dashboard-{live_app.bundle.kind}.png"),
-                            full_page=True)
-            plots = page.locator(".js-plotly-plot").count()
-            hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
-            pain_top = page.locator("#plot-pain").bounding_box()["y"]
-            x_title, legend = (page.locator(f"#plot-pain {sel}").bounding_box()
-                               for sel in (".g-xtitle", ".legend"))
-            tablet.assert_bundle_served(live_app.bundle)
+            yield Tablet(browser, base)
         finally:
             browser.close()
+
+
+def test_dashboard_draws_on_a_tablet(live_app):
+    with signed_in_tablet(live_app.base) as tablet:
+        page = tablet.page
+        page.goto(f"{live_app.base}/clinic/patients/{live_app.patient_id}")
+        page.wait_for_selector("#plot-pain.js-plotly-plot .main-svg", timeout=20_000)
+        drawn = page.locator("#plot-pain .scatterlayer .trace").count()
+        expected = _visible_traces(page.content(), "pain")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / f"dashboard-{live_app.bundle.kind}.png"),
+                        full_page=True)
+        plots = page.locator(".js-plotly-plot").count()
+        hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
+        pain_top = page.locator("#plot-pain").bounding_box()["y"]
+        x_title, legend = (page.locator(f"#plot-pain {sel}").bounding_box()
+                           for sel in (".g-xtitle", ".legend"))
+        tablet.assert_bundle_served(live_app.bundle)
     # 7 regions x (baseline, line, missed 3-month markers) + sessions; the 7 MCID bands start
     # hidden (legend-only) past two regions, so they are not drawn.
     assert expected == 7 * 3 + 1
@@ -155,35 +162,28 @@ def test_dashboard_draws_on_a_tablet(live_app):
 
 
 def test_cohort_draws_its_bands_and_bars(live_app):
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api")
     # Three patients, so every nerve's weeks reach the chart's minimum n and bands are drawn.
     with Session(live_app.engine, expire_on_commit=False) as db:
         for number, month in ((2, 4), (3, 5)):
             seed_scleroderma_patient(db, study_code=f"NT-SSC-{number}",
                                      start=datetime(2025, month, 7, 10, tzinfo=UTC))
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            tablet = Tablet(browser, live_app.base)
-            page = tablet.page
-            page.goto(f"{live_app.base}/clinic/cohort?outcome=pain")
-            page.wait_for_selector("#plot-completion.js-plotly-plot .main-svg", timeout=20_000)
-            html = page.content()
-            figures = {name: json.loads(body) for name, body in re.findall(
-                r'<script type="application/json" id="fig-([a-z]+)">(.*?)</script>', html, re.S)}
-            plots = page.locator(".js-plotly-plot").count()
-            bars = {name: page.locator(f"#plot-{name} .barlayer .point path").count()
-                    for name in ("responders", "completion")}
-            fills = page.locator("#plot-change .scatterlayer .js-fill").count()
-            lines = page.locator("#plot-change .scatterlayer .js-line").count()
-            hover = page.evaluate(HOVER_FIRST_BAR, "plot-completion")
-            OUTPUT.mkdir(exist_ok=True)
-            page.screenshot(path=str(OUTPUT / f"cohort-{live_app.bundle.kind}.png"),
-                            full_page=True)
-            tablet.assert_bundle_served(live_app.bundle)
-        finally:
-            browser.close()
+    with signed_in_tablet(live_app.base) as tablet:
+        page = tablet.page
+        page.goto(f"{live_app.base}/clinic/cohort?outcome=pain")
+        page.wait_for_selector("#plot-completion.js-plotly-plot .main-svg", timeout=20_000)
+        html = page.content()
+        figures = {name: json.loads(body) for name, body in re.findall(
+            r'<script type="application/json" id="fig-([a-z]+)">(.*?)</script>', html, re.S)}
+        plots = page.locator(".js-plotly-plot").count()
+        bars = {name: page.locator(f"#plot-{name} .barlayer .point path").count()
+                for name in ("responders", "completion")}
+        fills = page.locator("#plot-change .scatterlayer .js-fill").count()
+        lines = page.locator("#plot-change .scatterlayer .js-line").count()
+        hover = page.evaluate(HOVER_FIRST_BAR, "plot-completion")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / f"cohort-{live_app.bundle.kind}.png"),
+                        full_page=True)
+        tablet.assert_bundle_served(live_app.bundle)
     assert plots == 3
     completion = figures["completion"]["data"]
     assert [t["type"] for t in completion] == ["bar"] and len(completion[0]["x"]) > 1
