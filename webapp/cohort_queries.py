@@ -141,26 +141,14 @@ def _due_assignments(db: Session, now: datetime):
     """Return the assignments that are due: answered, missed, or past their window."""
     rows = plain_rows(db, sa.select(SurveyAssignment.id, SurveyAssignment.course_id,
                                     SurveyAssignment.slot, SurveyAssignment.label,
-                                    sa.type_coerce(SurveyAssignment.due_on, sa.String),
+                                    SurveyAssignment.due_on,
                                     sa.cast(SurveyAssignment.instruments, sa.Text),
                                     sa.cast(SurveyAssignment.regions, sa.Text))
                       .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
                               and_(SurveyAssignment.status.in_(LIVE),
                                    SurveyAssignment.closes_at <= now)))
                       .order_by(SurveyAssignment.due_on, SurveyAssignment.id))
-    return [(*row[:4], _as_date(row[4]), _json_list(row[5]), _json_list(row[6]))
-            for row in rows]
-
-
-@lru_cache(maxsize=4096)
-def _iso_date(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _as_date(value) -> date:
-    """A DATE column read without SQLAlchemy's per-row processing: PostgreSQL hands over a
-    date, SQLite its ISO text (parsed once per distinct day; 5,000 patients share few)."""
-    return value if isinstance(value, date) else _iso_date(value)
+    return [(*row[:5], _json_list(row[5]), _json_list(row[6])) for row in rows]
 
 
 def _scores(db: Session, outcome: str) -> dict[tuple[int, str], float]:
