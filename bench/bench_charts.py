@@ -30,7 +30,7 @@ from charts.trajectory import (  # noqa: E402
     build_trajectory_dicts,
     build_trajectory_figures,
 )
-from webapp.plotly_bundle import default_asset_dir, resolve_bundle  # noqa: E402
+from webapp.dashboards.plotly_bundle import default_asset_dir, resolve_bundle  # noqa: E402
 
 PATIENT_TARGET_S = 0.050
 COHORT_TARGET_S = 1.5

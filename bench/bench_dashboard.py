@@ -4,7 +4,7 @@ Run: /work/main/.venv/bin/python bench/bench_dashboard.py [--quick]
      NERVETRACK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test ... (adds PostgreSQL;
      a temporary database is created and dropped)
 Fills SQLite (and PostgreSQL) with a scleroderma-shaped patient (7 regions, 7 weekly sessions,
-follow-up to a year, through webapp.care + webapp.responses), a patient with 8 regions answered
+follow-up to a year, through webapp.care.records + webapp.survey.answers), a patient with 8 regions answered
 weekly for 2 years, then 1,000 and 5,000 synthetic patients (~12 timepoints each, bulk inserts).
 Prints the median server time of the patient page's queries + figures (target < 50 ms) and of
 the cohort view for 5,000 patients (target < 1.5 s), the same through a full request, which
@@ -33,20 +33,20 @@ from sqlalchemy import insert  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from bench.bench_charts import describe_bundle, median_seconds  # noqa: E402
-from scheduler.replan import replan_course  # noqa: E402
 from surveys.loader import load_library  # noqa: E402
 from webapp import models as m  # noqa: E402
-from webapp.care import (  # noqa: E402
+from webapp.care.records import (  # noqa: E402
     add_treatment_session,
     enrol_patient,
     ensure_default_protocol,
     record_procedure,
 )
-from webapp.clinical_queries import trajectory_data  # noqa: E402
-from webapp.plotly_bundle import bundle_for  # noqa: E402
-from webapp.responses import complete_assignment, save_answers  # noqa: E402
-from webapp.views.clinician import patient_page  # noqa: E402
-from webapp.views.dashboards import cohort_page  # noqa: E402
+from webapp.care.trajectory import trajectory_data  # noqa: E402
+from webapp.care.views import patient_page  # noqa: E402
+from webapp.dashboards.plotly_bundle import bundle_for  # noqa: E402
+from webapp.dashboards.views import cohort_page  # noqa: E402
+from webapp.followup.replan import replan_course  # noqa: E402
+from webapp.survey.answers import complete_assignment, save_answers  # noqa: E402
 
 PATIENT_TARGET_S = 0.050
 COHORT_TARGET_S = 1.5
@@ -281,7 +281,7 @@ def _line(name: str, seconds: float, target: float | None = None, extra: str = "
 
 
 def _client(app, db):
-    from webapp.users import create_user
+    from webapp.auth.users import create_user
 
     email = "bench-clinician@clinic.test"
     if not db.exec(select(m.StaffUser).where(m.StaffUser.email == email)).first():

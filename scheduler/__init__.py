@@ -46,7 +46,7 @@ scheduler.channels
 
 The database shell (imports webapp.models; never imported by the pure modules above):
 
-scheduler.replan
+webapp.followup.replan
     replan_course(db, course_id, *, now, actor=None) -> ReplanResult  (caller commits)
     replan_pending_courses(db, *, now) -> list[ReplanResult]
 scheduler.dispatch

@@ -230,7 +230,7 @@ def _channel_for(ctx: _Context, kind: str) -> Channel:
 def _render(db: Session, reminder: Reminder, assignment: SurveyAssignment, patient: Patient,
             ctx: _Context) -> Message:
     """Issue a fresh single-use link (committed with the "sent" mark) and build the message."""
-    from webapp.patient_links import issue_link, link_url
+    from webapp.survey.links import issue_link, link_url
 
     # Not flushed before sending: no write lock is held while the channel talks to the network.
     token = issue_link(db, patient_id=patient.id, assignment_id=assignment.id,

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from scheduler.dispatch import DispatchReport, channels_from_config, dispatch_due
-from scheduler.replan import replan_pending_courses
 from webapp.audit import add_event
+from webapp.followup.replan import replan_pending_courses
 from webapp.models import Reminder, SurveyAssignment, utcnow
 
 log = logging.getLogger("nervetrack.jobs")

@@ -156,7 +156,7 @@ STAFF_PASSWORD = "Correct horse staple 42"
 @pytest.fixture
 def make_staff(db):
     """Create a staff user with STAFF_PASSWORD and return it."""
-    from webapp.users import create_user
+    from webapp.auth.users import create_user
 
     def _make(role: str, email: str | None = None, active: bool = True):
         user = create_user(session=db, email=email or f"{role}@clinic.test", name=role.title(),

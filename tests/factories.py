@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from scheduler.replan import replan_course
-from webapp.care import add_treatment_session, enrol_patient, ensure_default_protocol
+from webapp.care.records import add_treatment_session, enrol_patient, ensure_default_protocol
+from webapp.followup.replan import replan_course
 from webapp.models import TreatmentCourse
 
 

@@ -87,7 +87,7 @@ def test_post_without_csrf_token_is_refused(client, make_staff):
 
 
 def test_deactivated_user_cannot_sign_in_and_loses_open_sessions(app, make_staff, db):
-    from webapp.users import set_active
+    from webapp.auth.users import set_active
 
     user = make_staff("clinician")
     browser = app.test_client()

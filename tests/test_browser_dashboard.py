@@ -27,9 +27,9 @@ from bench.bench_dashboard import seed_scleroderma_patient
 from tests.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
 from tests.conftest import STAFF_PASSWORD
 from webapp import create_app
+from webapp.auth.users import create_user
+from webapp.dashboards.plotly_bundle import bundle_for, default_asset_dir, installed_bundle
 from webapp.db import get_engine
-from webapp.plotly_bundle import bundle_for, default_asset_dir, installed_bundle
-from webapp.users import create_user
 
 pytestmark = pytest.mark.browser
 

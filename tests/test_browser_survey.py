@@ -14,7 +14,7 @@ from tests.test_patient_support import FIRST_PSFS, TWO_REGIONS, open_survey
 from webapp import create_app
 from webapp.db import get_engine, make_engine
 from webapp.models import SurveyAssignment, SurveyScore, utcnow
-from webapp.patient_links import issue_link, link_url
+from webapp.survey.links import issue_link, link_url
 
 pytestmark = pytest.mark.browser
 

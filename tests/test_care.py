@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from scheduler.replan import replan_course
 from tests.factories import make_course, planned_course
-from webapp.care import CareError, enrol_patient, ensure_default_protocol
+from webapp.care.records import CareError, enrol_patient, ensure_default_protocol
+from webapp.followup.replan import replan_course
 from webapp.models import AuditEvent, Patient, Reminder, SurveyAssignment, TreatmentSession
 
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from sqlmodel import select
 
-from webapp.cli import cli
+from webapp.cli.main import cli
 from webapp.models import StaffUser
 
 
@@ -57,7 +57,7 @@ def _run_console(args, env_extra, tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NERVETRACK_")}
     env.update(env_extra)
-    return subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()", *args],
+    return subprocess.run([sys.executable, "-c", "from webapp.cli.main import main; main()", *args],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_course
 from tests.test_clinician_trajectory import MEDIAN, ULNAR, build_patient
-from webapp.clinical_queries import at_a_glance, region_label
+from webapp.care.trajectory import at_a_glance, region_label
 
 
 def _row(outcome, region, points, percent, label, since=None):

@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from tests.conftest import STAFF_PASSWORD, csrf_token, login
 from tests.factories import make_course, planned_course
-from webapp.care import add_treatment_session, record_procedure
+from webapp.care.records import add_treatment_session, record_procedure
 from webapp.models import (
     AuditEvent,
     ProcedureRecord,

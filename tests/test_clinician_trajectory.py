@@ -8,13 +8,13 @@ import pytest
 from sqlmodel import select
 
 from charts.trajectory import build_csa_figure, build_trajectory_figures
-from scheduler.replan import replan_course
 from surveys.loader import load_library
 from tests.factories import add_weekly_sessions, make_course
-from webapp.care import record_procedure
-from webapp.clinical_queries import outcome_summary, region_label, trajectory_data
+from webapp.care.records import record_procedure
+from webapp.care.trajectory import outcome_summary, region_label, trajectory_data
+from webapp.followup.replan import replan_course
 from webapp.models import SurveyAssignment
-from webapp.responses import complete_assignment, save_answers
+from webapp.survey.answers import complete_assignment, save_answers
 
 MEDIAN, ULNAR = "median-carpal-tunnel-right", "ulnar-elbow-left"
 FIRST = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ ANSWERS = {
 
 
 def answer(db, assignment, when, regions, psfs) -> None:
-    """Store answers for one assignment through webapp.responses and complete it."""
+    """Store answers for one assignment through webapp.survey.answers and complete it."""
     for code, (pain, paresthesia) in regions.items():
         save_answers(db, assignment=assignment, instrument=LIBRARY.get("nt-pain"),
                      region_code=code, answers={"pain_now": pain, "pain_worst": pain + 1},

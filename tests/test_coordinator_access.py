@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import STAFF_PASSWORD, csrf_token, login
 from tests.factories import make_course
-from webapp.care import ensure_default_protocol
+from webapp.care.records import ensure_default_protocol
 from webapp.models import Patient
 
 PAGES = [

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from tests.conftest import STAFF_PASSWORD, csrf_token, login
 from tests.factories import make_course
+from webapp.followup.worklist import classify, completion_rates, worklist_rows
 from webapp.models import (
     AuditEvent,
     ContactLog,
@@ -16,7 +17,6 @@ from webapp.models import (
     SurveyAssignment,
     utcnow,
 )
-from webapp.worklist import classify, completion_rates, worklist_rows
 
 WORKLIST = "/coordinate/worklist"
 

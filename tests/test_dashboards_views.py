@@ -14,7 +14,7 @@ from tests.conftest import STAFF_PASSWORD, csrf_token, login
 from tests.factories import make_course
 from tests.test_clinician_trajectory import LIBRARY, MEDIAN, ULNAR, build_patient
 from tests.test_clinician_views import figures_of, scripts_of
-from webapp.cohort_queries import CourseInfo, cohort_rows
+from webapp.dashboards.cohort import CourseInfo, cohort_rows
 from webapp.db import get_engine
 from webapp.models import AuditEvent, SafetyFlag
 

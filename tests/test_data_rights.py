@@ -9,7 +9,6 @@ from sqlmodel import func, select
 
 from tests.conftest import STAFF_PASSWORD, csrf_token, login
 from tests.factories import planned_course
-from webapp.instruments import library_for_default
 from webapp.models import (
     AuditEvent,
     Patient,
@@ -19,7 +18,8 @@ from webapp.models import (
     SurveyScore,
     utcnow,
 )
-from webapp.responses import save_answers
+from webapp.survey.answers import save_answers
+from webapp.survey.instruments import library_for_default
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import func, select
 
-from webapp.demo import SCLERODERMA_CODE, SCLERODERMA_REGIONS, seed_demo
+from webapp.demo.seed import SCLERODERMA_CODE, SCLERODERMA_REGIONS, seed_demo
 from webapp.models import (
     CourseRegion,
     Patient,
@@ -85,7 +85,7 @@ def test_demo_command_prepares_and_prints_logins_and_a_working_link(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NERVETRACK_")}
-    result = subprocess.run([sys.executable, "-c", "from webapp.cli import main; main()",
+    result = subprocess.run([sys.executable, "-c", "from webapp.cli.main import main; main()",
                              "demo", "--no-serve", "--port", "5099"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -17,8 +17,8 @@ from scheduler.dispatch import (
 from scheduler.messages import format_deadline, message_id_for
 from scheduler.retry import MAX_ATTEMPTS, PermanentFailure, TemporaryFailure, next_attempt_at
 from tests.factories import planned_course
+from webapp.auth.signin_sessions import hash_token
 from webapp.models import AuditEvent, Patient, PatientToken, Reminder, SurveyAssignment
-from webapp.sessions import hash_token
 
 CONFIG = {"BASE_URL": "https://clinic.example.org", "CLINIC_NAME": "Riverside Clinic"}
 # The default plan of tests.factories.planned_course (Europe/London, sessions from 12 Jan 2026):

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from webapp.care import ensure_default_protocol
+from webapp.care.records import ensure_default_protocol
 from webapp.db import get_engine
 from webapp.models import Patient, Reminder, SurveyAssignment, TreatmentCourse
 

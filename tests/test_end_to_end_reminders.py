@@ -23,9 +23,8 @@ from scheduler.jobs import run_once
 from scheduler.messages import message_id_for
 from scheduler.protocol import load_default_protocol, protocol_to_dict
 from tests.factories import add_weekly_sessions, make_course, planned_course
-from webapp.care import add_protocol_version
+from webapp.care.records import add_protocol_version
 from webapp.db import get_engine
-from webapp.instruments import library_for
 from webapp.models import (
     AuditEvent,
     Protocol,
@@ -33,7 +32,8 @@ from webapp.models import (
     SurveyAssignment,
     TreatmentSession,
 )
-from webapp.responses import complete_assignment
+from webapp.survey.answers import complete_assignment
+from webapp.survey.instruments import library_for
 
 DOMAIN = "clinic.example.org"
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from tests.conftest import STAFF_PASSWORD, login
 from tests.test_clinician_trajectory import MEDIAN, build_patient
-from webapp.export import COLUMNS, export_csv, neutralise
+from webapp.dashboards.export import COLUMNS, export_csv, neutralise
 from webapp.models import AuditEvent, Patient
 
 HYPERLINK = '=HYPERLINK("http://x.test")'  # fits study_code (32)

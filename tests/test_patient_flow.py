@@ -364,7 +364,7 @@ def test_thank_you_trend_shows_the_mean_pain_of_each_survey_in_order(db, client)
 ])
 def test_answers_in_words_and_back_into_form_values(item_id, value, words, form):
     from surveys import load_library
-    from webapp.patient_flow import as_form_values, display_answer
+    from webapp.survey.pages import as_form_values, display_answer
 
     library = load_library()
     instrument = next(i for i in library.all() if any(it.id == item_id for it in i.items))

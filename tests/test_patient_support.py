@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from tests.factories import planned_course
 from webapp.models import SurveyAssignment, utcnow
-from webapp.patient_links import issue_link, link_url
+from webapp.survey.links import issue_link, link_url
 
 TWO_REGIONS = ("median-carpal-tunnel-right", "ulnar-elbow-left")
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -28,9 +28,10 @@ import pytest
 from flask import render_template_string
 
 from charts.assets import plotly_js_path
-from webapp import create_app, plotly_bundle
-from webapp.cli_assets import bundle_for_demo, configured_asset_dir
-from webapp.plotly_bundle import (
+from webapp import create_app
+from webapp.cli.assets import bundle_for_demo, configured_asset_dir
+from webapp.dashboards import plotly_bundle
+from webapp.dashboards.plotly_bundle import (
     BASIC,
     BundleError,
     BundlePin,
@@ -310,7 +311,7 @@ def test_resolve_falls_back_to_the_full_bundle_and_warns_once(tmp_path, publishe
         pin = replace(published, version="4.0.0")
         folder.mkdir()
         (folder / pin.filename).write_bytes(JS)
-    caplog.set_level(logging.WARNING, logger="webapp.plotly_bundle")
+    caplog.set_level(logging.WARNING, logger="webapp.dashboards.plotly_bundle")
     first, second = resolve_bundle(folder, pin), resolve_bundle(folder, pin)
     for bundle in (first, second):
         assert (bundle.path, bundle.kind) == (plotly_js_path(), "full")
@@ -440,10 +441,10 @@ def test_demo_fetches_the_basic_bundle_when_it_can(tmp_path, published, monkeypa
 # The real `nervetrack` entry point; TEST_PIN (JSON) swaps the pin for one of this file's.
 CONSOLE = """
 import json, os
-from webapp import plotly_bundle
+from webapp.dashboards import plotly_bundle
 if os.environ.get("TEST_PIN"):
     plotly_bundle.BASIC = plotly_bundle.BundlePin(**json.loads(os.environ["TEST_PIN"]))
-from webapp.cli import main
+from webapp.cli.main import main
 main()
 """
 

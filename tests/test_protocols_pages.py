@@ -11,7 +11,7 @@ from sqlmodel import select
 from scheduler.protocol import load_default_protocol, protocol_to_dict
 from tests.conftest import csrf_token
 from tests.factories import planned_course
-from webapp.care import ensure_default_protocol
+from webapp.care.records import ensure_default_protocol
 from webapp.models import (
     AuditEvent,
     Protocol,
@@ -126,7 +126,7 @@ def test_create_from_default_and_copy_make_new_protocols(coord, db):
 def test_create_from_scratch_page_holds_a_valid_skeleton(coord, db):
     page = coord.get("/coordinate/protocols/new?from=scratch").get_data(as_text=True)
     assert "1 month after the last session" in page
-    from webapp.views.protocols import SCRATCH
+    from webapp.protocols.views import SCRATCH
     assert _create(coord, "Minimal", json.dumps(SCRATCH)).status_code == 302
 
 

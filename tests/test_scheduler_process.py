@@ -152,9 +152,8 @@ def test_dispatch_bad_usage_exits_2(app, args, message):
 
 
 def test_commands_are_registered_on_the_nervetrack_group():
-    from webapp.cli import _register_optional_commands, cli
+    from webapp.cli.main import cli
 
-    _register_optional_commands()
     assert {"scheduler", "dispatch"} <= set(cli.commands)
     dispatch = cli.commands["dispatch"]
     assert [p.hidden for p in dispatch.params if p.name == "now_text"] == [True]

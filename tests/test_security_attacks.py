@@ -145,7 +145,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, db, w
 
 
 def test_patient_names_with_script_are_escaped_for_the_patient_too(app, db, hostile):
-    from webapp.patient_links import issue_link, link_url
+    from webapp.survey.links import issue_link, link_url
 
     assignment = db.exec(select(SurveyAssignment).where(
         SurveyAssignment.patient_id == hostile)).first()

@@ -27,7 +27,7 @@ from webapp.models import (
     TreatmentSession,
     utcnow,
 )
-from webapp.patient_links import issue_link, link_url
+from webapp.survey.links import issue_link, link_url
 
 STAFF_AREAS = {
     "clinician": {"clinician", "dashboards"},
@@ -93,7 +93,7 @@ def world(app, db, make_staff):
     clients = {role: _staff_client(app, role, f"{role}@clinic.test") for role in STAFF}
     clients["deactivated"] = _staff_client(app, "clinician", "gone@clinic.test")
     gone = db.exec(select(StaffUser).where(StaffUser.email == "gone@clinic.test")).one()
-    from webapp.users import set_active
+    from webapp.auth.users import set_active
 
     set_active(session=db, user=gone, active=False)
     db.commit()

@@ -253,7 +253,7 @@ def _nervetrack() -> list[str]:
     script = Path(sys.executable).with_name("nervetrack")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from webapp.cli import main; main()"]
+    return [sys.executable, "-c", "from webapp.cli.main import main; main()"]
 
 
 @pytest.mark.parametrize("command", [["dispatch", "--once"], ["scheduler"]])

@@ -52,12 +52,25 @@ def _finish_config(app: Flask) -> None:
 
 
 def _register(app: Flask) -> None:
-    from webapp import db, errors, security
+    # Views are imported when an app is built, not when `webapp` is: the scheduler process and
+    # the migrations import webapp.models without loading Flask views, forms and plotly.
+    from webapp import db, errors
+    from webapp.admin import audit_views, user_views
+    from webapp.auth import home, security, two_factor
+    from webapp.auth import views as auth_views
+    from webapp.care import views as care_views
+    from webapp.dashboards import views as dashboard_views
     from webapp.logs import install_log_filters
-    from webapp.views import register_blueprints
+    from webapp.patients import data_rights_views
+    from webapp.patients import views as patient_views
+    from webapp.protocols import views as protocol_views
+    from webapp.survey import views as survey_views
 
     install_log_filters()
     db.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    register_blueprints(app)
+    for module in (auth_views, two_factor, home, user_views, audit_views, care_views,
+                   dashboard_views, patient_views, protocol_views, data_rights_views,
+                   survey_views):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,1 @@
+"""Admin pages: staff users and the audit trail."""

@@ -1,0 +1,123 @@
+"""Sign-in plumbing, role checks, CSRF and the security headers every response carries."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from webapp.auth import signin_sessions
+from webapp.db import get_session
+from webapp.models import StaffUser
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to see that page."
+login_manager.session_protection = "basic"
+
+
+class StaffPrincipal(UserMixin):
+    """The signed-in staff member; its id is the server-side session id, so it can be revoked."""
+
+    def __init__(self, user: StaffUser, sid: str):
+        self.id = user.id
+        self.email = user.email
+        self.name = user.name
+        self.role = user.role
+        self.sid = sid
+
+    def get_id(self) -> str:
+        return self.sid
+
+
+@login_manager.user_loader
+def _load_principal(sid: str) -> StaffPrincipal | None:
+    from flask import current_app
+
+    user = signin_sessions.load_staff(get_session(), sid, current_app.config)
+    return StaffPrincipal(user, sid) if user else None
+
+
+def role_required(*roles: str):
+    """Allow the view only to signed-in, active staff with one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _load_patient_session() -> None:
+    """Put the patient id of a valid patient session (from a survey link) on `g`."""
+    from flask import current_app
+
+    g.patient_id = None
+    # Touch the session only in the patient area: reading it anywhere else adds
+    # "Vary: Cookie", and shared caches would keep one copy of plotly.js per visitor.
+    if request.blueprint != "patient":
+        return
+    psid = session.get("psid")
+    if psid:
+        g.patient_id = signin_sessions.load_patient(get_session(), psid, current_app.config)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'{style_extra}; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+# Files with no patient data, which browsers may keep; every other response is no-store.
+CACHEABLE_ENDPOINTS = ("static", "dashboards.send_plotly_js")
+
+
+def _security_headers(response):
+    # Plotly.js injects <style> elements; only dashboard pages allow inline styles, never scripts.
+    style_extra = " 'unsafe-inline'" if g.get("allow_inline_styles") else ""
+    response.headers["Content-Security-Policy"] = CSP.format(style_extra=style_extra)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.is_secure or str(request.url_root).startswith("https://"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+    return response
+
+
+class _AssetAwareSessionInterface(SecureCookieSessionInterface):
+    """The cookie session, minus "Vary: Cookie" on files that never depend on it.
+
+    Flask-Login reads the session after every request, so Flask would mark even plotly.js
+    and the static files "Vary: Cookie", and a shared cache would keep one copy per visitor.
+    """
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint in CACHEABLE_ENDPOINTS:
+            # Lower case on purpose: HeaderSet.remove compares key.lower() to the argument.
+            response.vary.discard("cookie")
+
+
+def init_app(app: Flask) -> None:
+    """Wire CSRF, Flask-Login, the patient session loader and the security headers."""
+    app.session_interface = _AssetAwareSessionInterface()
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.before_request(_load_patient_session)
+    app.after_request(_security_headers)

@@ -1,0 +1,1 @@
+"""Care: treatment sessions and procedure records, and the clinician's patient view."""

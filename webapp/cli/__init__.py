@@ -1,0 +1,1 @@
+"""The nervetrack command line."""

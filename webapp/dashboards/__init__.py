@@ -1,0 +1,1 @@
+"""Dashboards: the cohort view, safety flags, exports and the plotly.js bundle."""

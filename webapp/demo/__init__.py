@@ -1,0 +1,1 @@
+"""The demo: seeded staff, the scleroderma case and a synthetic cohort."""

@@ -1,0 +1,63 @@
+"""`nervetrack demo` and `nervetrack seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
+
+from scheduler.process import start_background_scheduler
+from webapp import create_app
+from webapp.cli.assets import bundle_for_demo
+from webapp.db import get_engine, get_session
+from webapp.demo.accounts import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
+from webapp.demo.seed import demo_patient_link, seed_demo
+from webapp.migrate import upgrade
+
+
+def register(cli: click.Group) -> None:
+    """Add the demo commands to the CLI group."""
+    cli.add_command(demo_command)
+    cli.add_command(seed_demo_command)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Seed the configured database with the demo data (safe to run twice)."""
+    upgrade(get_engine())
+    summary = seed_demo(session=get_session())
+    click.echo(summary.describe())
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare and print, but do not start the server.")
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create, migrate and seed a local SQLite demo, then serve it with the scheduler."""
+    base_url = f"http://{host}:{port}"
+    app = create_app({"DEMO": True, "REMINDER_CHANNEL": "file", "BASE_URL": base_url})
+    with app.app_context():
+        upgrade(get_engine())
+        summary = seed_demo(session=get_session())
+        link = demo_patient_link(session=get_session(), base_url=base_url)
+    click.echo(summary.describe())
+    click.echo(f"\nNerveTrack demo: {base_url}/login")
+    for role, (email, password) in DEMO_PASSWORDS.items():
+        click.echo(f"  {role:<12} {email}  password: {password}")
+    click.echo(f"  admin two-factor key: {DEMO_ADMIN_TOTP_SECRET} (current code: "
+               f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_ADMIN_TOTP_SECRET}')"
+               f".now())\")")
+    click.echo(f"  patient link (single use): {link}")
+    click.echo(f"  reminders are written to {app.config['OUTBOX_PATH']}")
+    if no_serve:
+        return
+    click.echo(bundle_for_demo(app))  # offline: the full bundle, which always works
+    _serve(app, host, port)
+
+
+def _serve(app, host: str, port: int) -> None:
+    start_background_scheduler(app)
+    # Not app.run(): Flask ignores it inside its own CLI. The demo serves with werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -1,0 +1,1 @@
+"""Follow-up: re-planning courses, the reminder outbox, the coordinator's worklist."""

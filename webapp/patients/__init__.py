@@ -1,0 +1,1 @@
+"""Patients: enrolment, contact details, status changes, data rights (the coordinator's side)."""

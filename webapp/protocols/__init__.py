@@ -1,0 +1,1 @@
+"""Follow-up protocols: versions, the editor, moving patients to a new version."""

@@ -1,0 +1,124 @@
+"""Single-use survey links: issue, redeem, and queue a fresh one on request.
+
+Only the SHA-256 of a token is stored, so a leaked database cannot be turned into links.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from webapp.audit import add_event
+from webapp.auth.signin_sessions import hash_token
+from webapp.models import Patient, PatientToken, Reminder, SurveyAssignment
+
+LIVE_STATUSES = ("pending", "open", "in_progress")
+RELINK_PREFIX = "relink/"
+RELINK_LIMIT = 3  # fresh-link requests queued per patient per RELINK_WINDOW
+RELINK_WINDOW = timedelta(hours=1)
+MIN_PHONE_DIGITS = 6
+
+
+def issue_link(db: Session, *, patient_id: int, assignment_id: int | None,
+               expires_at: datetime, now: datetime) -> str:
+    """Create a single-use link token (stored only as a hash) and return the raw token."""
+    token = secrets.token_urlsafe(32)
+    db.add(PatientToken(token_hash=hash_token(token), patient_id=patient_id,
+                        assignment_id=assignment_id, created_at=now, expires_at=expires_at))
+    return token
+
+
+def link_url(base_url: str, token: str) -> str:
+    """Return the address a patient taps: ``{base_url}/p/t/<token>``."""
+    return f"{base_url.rstrip('/')}/p/t/{token}"
+
+
+def redeem_link(db: Session, token: str, now: datetime) -> tuple[str, PatientToken | None]:
+    """Use a token once; return ("ok", row) or ("used" | "expired" | "unknown", row or None)."""
+    if not token or len(token) > 200:
+        return "unknown", None
+    row = db.exec(select(PatientToken).where(
+        PatientToken.token_hash == hash_token(token))).first()
+    if row is None:
+        return "unknown", None
+    if row.used_at is not None:
+        return "used", row
+    patient = db.get(Patient, row.patient_id)
+    if now >= row.expires_at or patient is None or patient.status != "active":
+        return "expired", row
+    # A conditional UPDATE, so two taps racing on the same link cannot both win.
+    claimed = db.execute(sa.update(PatientToken)
+                         .where(PatientToken.id == row.id, PatientToken.used_at.is_(None))
+                         .values(used_at=now))
+    if claimed.rowcount != 1:
+        return "used", row
+    db.refresh(row)
+    return "ok", row
+
+
+def open_assignments(db: Session, patient_id: int, now: datetime) -> list[SurveyAssignment]:
+    """Return the patient's assignments whose window is open now, soonest deadline first."""
+    return list(db.exec(select(SurveyAssignment).where(
+        SurveyAssignment.patient_id == patient_id,
+        SurveyAssignment.status.in_(LIVE_STATUSES),
+        SurveyAssignment.opens_at <= now, SurveyAssignment.closes_at > now)
+        .order_by(SurveyAssignment.closes_at, SurveyAssignment.id)).all())
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def find_patient_by_address(db: Session, address: str) -> Patient | None:
+    """Return the active patient with this email or phone number, or None."""
+    address = address.strip()
+    active = [Patient.status == "active", Patient.erased_at.is_(None)]
+    if "@" in address:
+        return db.exec(select(Patient).where(
+            sa.func.lower(Patient.email) == address.lower(), *active)).first()
+    wanted = _digits(address)
+    if len(wanted) < MIN_PHONE_DIGITS:
+        return None
+    # Phone numbers are stored as typed ("+44 7700 900123"), so compare digits only.
+    rows = db.exec(select(Patient).where(Patient.phone.is_not(None), *active)).all()
+    return next((p for p in rows if _digits(p.phone or "") == wanted), None)
+
+
+def _recent_relinks(db: Session, patient_id: int, now: datetime) -> int:
+    return len(db.exec(select(Reminder.id).where(
+        Reminder.patient_id == patient_id, Reminder.slot_key.startswith(RELINK_PREFIX),
+        Reminder.created_at > now - RELINK_WINDOW)).all())
+
+
+def _channel(patient: Patient) -> str:
+    if patient.preferred_channel == "sms" and patient.phone:
+        return "sms"
+    return "email" if patient.email else "sms"
+
+
+def request_fresh_link(db: Session, address: str, now: datetime) -> Reminder | None:
+    """Queue a fresh link for the owner of `address` if they have a survey open; else None.
+
+    The dispatcher issues the link itself when it sends the reminder (a raw token is never
+    stored), so this only adds the outbox row. Callers answer the same whatever it returns.
+    """
+    patient = find_patient_by_address(db, address)
+    if patient is None:
+        return None
+    due = open_assignments(db, patient.id, now)
+    if not due or _recent_relinks(db, patient.id, now) >= RELINK_LIMIT:
+        return None
+    slot_key = f"{RELINK_PREFIX}{due[0].id}/{now:%Y%m%d%H%M%S.%f}"
+    if db.exec(select(Reminder.id).where(Reminder.slot_key == slot_key)).first():
+        return None
+    reminder = Reminder(slot_key=slot_key, assignment_id=due[0].id, patient_id=patient.id,
+                        channel=_channel(patient), send_at=now, next_attempt_at=now,
+                        created_at=now)
+    db.add(reminder)
+    add_event(db, "patient_relink_queued", actor_type="patient", actor_id=patient.id,
+              record_type="survey_assignment", record_id=due[0].id, patient_id=patient.id)
+    return reminder
