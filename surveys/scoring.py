@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from surveys.answer_input import parse_answer_number
 from surveys.safety import Flag, evaluate_flags
 from surveys.schema import Instrument, ScoreRule
 from surveys.validation import unknown_fields, validate_answers
@@ -49,12 +50,15 @@ def is_missing(value: object) -> bool:
 
 
 def _as_number(value: object) -> float:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
+    # Stored answers are numbers; text is read by the same rule as a typed answer.
+    if isinstance(value, str):
+        value = parse_answer_number(value)  # AnswerError is a ValueError
+    if not isinstance(value, int | float):
+        raise ValueError("not a number")
+    try:
         number = float(value)
-    else:
-        number = float(str(value).strip())  # ValueError is reported by the caller
+    except OverflowError:
+        raise ValueError("too large") from None
     if not math.isfinite(number):
         raise ValueError("not a finite number")
     return number
@@ -63,7 +67,11 @@ def _as_number(value: object) -> float:
 def _is_yes(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    return str(value).strip().lower() in YES_WORDS
+    if isinstance(value, str):
+        return value.strip().lower() in YES_WORDS
+    if isinstance(value, int | float):
+        return value == 1
+    raise ValueError("not a yes or no answer")
 
 
 def _missing_reason(rule: ScoreRule, answered: int) -> str | None:
@@ -109,19 +117,29 @@ def _item_values(rule: ScoreRule, answers: Mapping[str, object]) -> list[float |
         if is_missing(answer):
             values.append(None)
         elif rule.method == "count_yes":
-            values.append(1.0 if _is_yes(answer) else 0.0)
+            try:
+                values.append(1.0 if _is_yes(answer) else 0.0)
+            except ValueError:
+                raise ValueError(f"item {item_id!r} has an answer that is not yes or no") from None
         else:
             try:
                 values.append(_as_number(answer))
-            except (TypeError, ValueError):
+            except ValueError:
                 raise ValueError(f"item {item_id!r} has a non-numeric answer") from None
     return values
 
 
-def _is_positive(rule: ScoreRule, value: float, answers: Mapping[str, object]) -> bool | None:
+def _is_responder(rule: ScoreRule, first: float | None, answer: object) -> bool:
+    # Compare the stored answer ("2") and the number read from it (2, 2.0, an Arabic-Indic 2).
+    wanted = {str(v) for v in rule.responder_values or []}
+    if isinstance(answer, str) and answer in wanted:
+        return True
+    return first is not None and f"{first:g}" in wanted
+
+
+def _is_positive(rule: ScoreRule, value: float, first: float | None, answer: object) -> bool | None:
     if rule.responder_values is not None:
-        answer = answers.get(rule.items[0])
-        return str(answer) in {str(v) for v in rule.responder_values}
+        return _is_responder(rule, first, answer)
     if rule.threshold is not None:
         return value >= rule.threshold
     return None
@@ -139,12 +157,17 @@ def score_rule(rule: ScoreRule, answers: Mapping[str, object]) -> ScoreResult:
     if reason:
         return ScoreResult(None, answered, reason)
     value = _METHODS[rule.method](rule, values)
+    if not math.isfinite(value):
+        return ScoreResult(None, answered, "score is not a finite number")
     if rule.range and not rule.range[0] <= value <= rule.range[1]:
         # Only unvalidated answers get here; a wrong score is worse than none.
         return ScoreResult(None, answered, f"score {value:g} is outside {rule.range}")
-    return ScoreResult(value, answered, None, _is_positive(rule, value, answers))
+    positive = _is_positive(rule, value, values[0], answers.get(rule.items[0]))
+    return ScoreResult(value, answered, None, positive)
 
 
 def score_answers(defn: Instrument, answers: Mapping[str, object]) -> dict[str, ScoreResult]:
     """Compute every score of an instrument, keyed by score id."""
+    if not isinstance(answers, Mapping):
+        answers = {}  # not answers at all: every score is "no items answered"
     return {rule.id: score_rule(rule, answers) for rule in defn.scores}

@@ -1,4 +1,8 @@
-"""Answer validation for web forms: raw strings in, clean values and plain messages out (pure)."""
+"""Answer validation for web forms: raw strings in, clean values and plain messages out (pure).
+
+Numbers are read by the one rule in surveys.answer_input (ASCII, Arabic-Indic and Persian
+digits); text answers refuse control characters and lone surrogates.
+"""
 
 from __future__ import annotations
 
@@ -6,58 +10,75 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from surveys.answer_input import (
+    MAX_NUMBER_CHARS,
+    AnswerError,
+    answer_text,
+    check_characters,
+    parse_answer_number,
+)
 from surveys.schema import Instrument, Item
+
+__all__ = [
+    "MAX_NUMBER_CHARS",
+    "AnswerError",
+    "parse_answer_number",
+    "parse_item",
+    "unknown_fields",
+    "validate_answers",
+]
 
 MISSING_MESSAGE = "Please answer this question."
 ONE_ANSWER_MESSAGE = "Please give just one answer."
 YES = {"yes", "y", "true", "1", "on"}
 NO = {"no", "n", "false", "0", "off"}
-MAX_NUMBER_CHARS = 32  # longer "numbers" are junk; refuse before parsing
-
-
-class AnswerError(ValueError):
-    """A raw answer that cannot be accepted; the message is shown to the patient."""
 
 
 def _values(raw: Mapping[str, Any], key: str) -> list[str]:
     # Werkzeug's MultiDict gives every value via getlist; a plain dict gives one or a list.
     if hasattr(raw, "getlist"):
         found = raw.getlist(key)
-    else:
+    elif isinstance(raw, Mapping):
         found = raw.get(key)
+    else:
+        found = None  # not a form at all: nothing was answered
     if found is None:
         return []
     items = found if isinstance(found, list | tuple) else [found]
-    return [str(v).strip() for v in items if v is not None and str(v).strip()]
+    texts = (answer_text(v).strip() for v in items if v is not None)
+    return [text for text in texts if text]
 
 
 def _fmt(number: float) -> str:
     return f"{number:g}"
 
 
+def _number_message(item: Item, low: float, high: float) -> str:
+    whole = item.type == "nrs" or item.integer
+    if item.type == "number":
+        hint = "whole number" if whole else "number"
+        return f"Enter a {hint} from {_fmt(low)} to {_fmt(high)}."
+    return f"Choose a number from {_fmt(low)} to {_fmt(high)}."
+
+
 def _parse_number(item: Item, text: str) -> float | int:
     low, high = item.bounds()
-    whole = item.type == "nrs" or item.integer
-    hint = "whole number" if whole and item.type == "number" else "number"
-    message = f"Choose a {hint} from {_fmt(low)} to {_fmt(high)}."
-    if item.type == "number":
-        message = f"Enter a {hint} from {_fmt(low)} to {_fmt(high)}."
-    try:
-        number = float(text) if len(text) <= MAX_NUMBER_CHARS else math.nan
-    except ValueError:
-        raise AnswerError(message) from None
-    if not math.isfinite(number) or not low <= number <= high:
+    message = _number_message(item, low, high)
+    number = parse_answer_number(text, unreadable=message)
+    if not low <= number <= high:
         raise AnswerError(message)
-    if whole and not number.is_integer():
+    # parse_answer_number gives an int for every whole value, so a float has a fraction.
+    if (item.type == "nrs" or item.integer) and isinstance(number, float):
         raise AnswerError(message)
     if item.step and not _on_step(number - low, item.step):
         raise AnswerError(f"Use steps of {_fmt(item.step)}, from {_fmt(low)} to {_fmt(high)}.")
-    return int(number) if number.is_integer() else number
+    return number
 
 
 def _on_step(offset: float, step: float) -> bool:
     ratio = offset / step
-    return math.isclose(ratio, round(ratio), abs_tol=1e-9)
+    # A ratio too large for a float cannot be checked against a step: refuse it.
+    return math.isfinite(ratio) and math.isclose(ratio, round(ratio), abs_tol=1e-9)
 
 
 def _parse_option(item: Item, text: str) -> int | str:
@@ -77,7 +98,7 @@ def _parse_yesno(text: str) -> bool:
 def _parse_text(item: Item, text: str) -> str:
     if len(text) > item.max_length:
         raise AnswerError(f"Please keep this under {item.max_length} characters.")
-    return text
+    return check_characters(text)
 
 
 def parse_item(item: Item, values: list[str]) -> object:
@@ -131,5 +152,12 @@ def validate_answers(
 
 def unknown_fields(defn: Instrument, raw: Mapping[str, Any]) -> list[str]:
     """Return submitted field names that are not items of this instrument (they are ignored)."""
+    if not isinstance(raw, Mapping):
+        return []
     known = {item.id for item in defn.items}
-    return sorted(str(key) for key in raw if key not in known)
+    return sorted(_field_name(key) for key in raw if key not in known)
+
+
+def _field_name(key: object) -> str:
+    # Form field names are text; anything else is named by its type, never printed in full.
+    return key if isinstance(key, str) else f"<{type(key).__name__}>"
