@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from surveys.languages import base_language
+
 REGIONS_FILE = Path(__file__).parent / "data" / "regions.json"
 SIDES = ("right", "left")
+LABEL_LANGUAGE = "en"  # the language of patient_label; others live in patient_labels
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,37 @@ def nerves() -> list[tuple[str, str]]:
     for region in _load(REGIONS_FILE):
         seen.setdefault(region.nerve, region.nerve_name)
     return list(seen.items())
+
+
+@cache
+def _translated_labels() -> dict[str, dict[str, str]]:
+    # {code: {language: label}}; English stays in Region.patient_label.
+    data = json.loads(REGIONS_FILE.read_text(encoding="utf-8"))
+    labels: dict[str, dict[str, str]] = {}
+    for nerve in data["nerves"]:
+        for site in nerve["sites"]:
+            for lang, sides in site.get("patient_labels", {}).items():
+                for side, label in sides.items():
+                    code = f"{nerve['nerve']}-{site['site']}-{side}"
+                    labels.setdefault(code, {})[lang] = label
+    return labels
+
+
+def region_label(code: str, lang: str | None, fallback: str | None = None) -> str:
+    """Return a region's patient label in lang, else fallback, else English; KeyError if unknown."""
+    region = get_region(code)
+    labels = _translated_labels().get(code, {})
+    for tag in filter(None, (lang, fallback)):
+        if base_language(tag) == LABEL_LANGUAGE:
+            break
+        if base_language(tag) in labels:
+            return labels[base_language(tag)]
+    return region.patient_label
+
+
+def missing_region_labels(lang: str) -> list[str]:
+    """Return the codes of regions with no patient label in this language."""
+    if base_language(lang) == LABEL_LANGUAGE:
+        return []
+    labels = _translated_labels()
+    return [r.code for r in load_regions() if base_language(lang) not in labels.get(r.code, {})]

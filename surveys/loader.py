@@ -1,7 +1,8 @@
 """Instrument library: built-in definitions plus a clinic's directory of JSON files.
 
 Licensed instruments ship as templates (scoring + item ids, placeholder text). A clinic serves
-one with a file holding "extends": "<template id>" and the wording it is licensed to use.
+one with a file holding "extends": "<template id>" and the wording it is licensed to use; its
+"translations" block holds the same keys (title, wording, help, option_labels...) per language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from surveys.schema import SLUG, DefinitionError, Instrument, parse_definition
+from surveys.translations import clipped, language_problem
 
 __all__ = ["DefinitionError", "InstrumentLibrary", "load_library", "load_templates"]
 
@@ -23,28 +25,36 @@ TEMPLATE_DIR = PACKAGE_DIR / "templates"
 ALL_CHOICE_ITEMS = "*"
 
 
-class WordingFile(BaseModel):
-    """A clinic's licensed wording for a template."""
+class WordingTranslation(BaseModel):
+    """A clinic's licensed wording for a template in one more language."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=SLUG)
-    version: int | str
-    extends: str
     title: str
-    language: str = "en"
     recall_period: str | None = None
-    licence: str | None = None
-    description: str | None = None
     wording: dict[str, str]
     help: dict[str, str] = Field(default_factory=dict)
     option_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     anchors: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
+class WordingFile(WordingTranslation):
+    """A clinic's licensed wording for a template, optionally in several languages."""
+
+    id: str = Field(pattern=SLUG)
+    version: int | str
+    extends: str
+    language: str = "en"
+    licence: str | None = None
+    description: str | None = None
+    translations: dict[str, WordingTranslation] = Field(default_factory=dict)
+
+
 def _version_key(version: int | str) -> tuple:
     # "2.10" must sort after "2.9", so compare dotted parts as numbers where possible.
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in str(version).split("."))
+    # isdecimal, not isdigit: int() refuses "²"; it refuses 4300+ digits too, so keep parts short.
+    parts = str(version).split(".")
+    return tuple((0, int(p), "") if p.isdecimal() and len(p) < 20 else (1, 0, p) for p in parts)
 
 
 @dataclass
@@ -82,7 +92,8 @@ class InstrumentLibrary:
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError covers bad JSON and numbers over 4300 digits; RecursionError, deep nesting.
+    except (OSError, ValueError, RecursionError) as exc:
         raise DefinitionError(path.name, "(file)", f"not readable JSON: {exc}") from None
 
 
@@ -91,7 +102,7 @@ def _parse_wording(raw: dict, file: str) -> WordingFile:
         return WordingFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(definition)"
+        where = ".".join(clipped(p) for p in first["loc"]) or "(definition)"
         raise DefinitionError(file, where, first["msg"].removeprefix("Value error, ")) from None
 
 
@@ -101,7 +112,7 @@ def _check_keys(given: dict, known: set[str], file: str, template: str) -> None:
             raise DefinitionError(file, key, f"not an item of template {template!r}")
 
 
-def _labelled_options(item: dict, wording: WordingFile, file: str) -> list[dict]:
+def _labelled_options(item: dict, wording: WordingTranslation, file: str) -> list[dict]:
     labels = {**wording.option_labels.get(ALL_CHOICE_ITEMS, {})}
     labels.update(wording.option_labels.get(item["id"], {}))
     values = {str(o["value"]) for o in item["options"]}
@@ -114,7 +125,7 @@ def _labelled_options(item: dict, wording: WordingFile, file: str) -> list[dict]
     return [{**o, "label": labels[str(o["value"])]} for o in item["options"]]
 
 
-def _worded_item(item: dict, wording: WordingFile, file: str) -> dict:
+def _worded_item(item: dict, wording: WordingTranslation, file: str) -> dict:
     if item["id"] not in wording.wording:
         raise DefinitionError(file, item["id"], "no wording given for this item")
     merged = {**item, "text": wording.wording[item["id"]]}
@@ -127,24 +138,55 @@ def _worded_item(item: dict, wording: WordingFile, file: str) -> dict:
     return merged
 
 
-def merge_wording(template: Instrument, wording: WordingFile, file: str) -> Instrument:
-    """Build a served instrument from a template and a clinic's licensed wording."""
+def _check_wording_keys(template: Instrument, wording: WordingTranslation, file: str) -> None:
     known = {item.id for item in template.items}
     for mapping in (wording.wording, wording.help, wording.anchors):
         _check_keys(mapping, known, file, template.id)
-    _check_keys(
-        {k: v for k, v in wording.option_labels.items() if k != ALL_CHOICE_ITEMS},
-        known,
-        file,
-        template.id,
-    )
+    choice_keys = {k: v for k, v in wording.option_labels.items() if k != ALL_CHOICE_ITEMS}
+    _check_keys(choice_keys, known, file, template.id)
+
+
+def _translated_item(item: dict, block: WordingTranslation, file: str) -> dict:
+    # The same completeness rules as the main wording, kept in the translation format.
+    worded = _worded_item(item, block, file)
+    entry = {"text": worded["text"]}
+    for key in ("help", "anchors"):
+        if item["id"] in getattr(block, key):
+            entry[key] = worded[key]
+    if item.get("options"):
+        entry["option_labels"] = {str(o["value"]): o["label"] for o in worded["options"]}
+    return entry
+
+
+def _translation(template: Instrument, wording: WordingFile, code: str, file: str) -> dict:
+    block = wording.translations[code]
+    try:
+        reason = language_problem(code, wording.language)
+        if reason:
+            raise DefinitionError(file, "(definition)", reason)
+        _check_wording_keys(template, block, file)
+        raw_items = template.model_dump(exclude_none=True)["items"]
+        items = {item["id"]: _translated_item(item, block, file) for item in raw_items}
+    except DefinitionError as exc:
+        reason = f"translations.{clipped(code)}: {exc.reason}"
+        raise DefinitionError(file, exc.item, reason) from None
+    header = block.model_dump(include={"title", "recall_period"}, exclude_none=True)
+    return {**header, "items": items}
+
+
+def merge_wording(template: Instrument, wording: WordingFile, file: str) -> Instrument:
+    """Build a served instrument from a template and a clinic's licensed wording."""
+    _check_wording_keys(template, wording, file)
     data = template.model_dump(exclude_none=True)
     items = [_worded_item(item, wording, file) for item in data["items"]]
     header = wording.model_dump(
         include={"id", "version", "title", "language", "recall_period", "licence", "description"},
         exclude_none=True,
     )
-    return parse_definition({**data, **header, "items": items, "extends": template.id}, file)
+    codes = wording.translations
+    translations = {code: _translation(template, wording, code, file) for code in codes}
+    merged = {**data, **header, "items": items, "extends": template.id}
+    return parse_definition({**merged, "translations": translations}, file)
 
 
 def _load_file(path: Path, templates: dict[str, Instrument]) -> Instrument:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from surveys.translations import Translation, clipped, translation_problems
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 METHODS = ("answer", "sum", "mean", "rescaled_mean", "count_yes", "weighted_sum")
 OUTCOMES = ("pain", "pain_worst", "paresthesia", "function", "pgic", "safety", "other")
@@ -24,7 +26,8 @@ class DefinitionError(Exception):
 
 class _Strict(BaseModel):
     # Unknown keys are refused so a typo ("requried") cannot silently change behaviour.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and Infinity (which Python's json reads) make every bound and step check meaningless.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Option(_Strict):
@@ -163,6 +166,7 @@ class Instrument(_Strict):
     items: list[Item] = Field(min_length=1)
     scores: list[ScoreRule] = Field(default_factory=list)
     flags: list[FlagRule] = Field(default_factory=list)
+    translations: dict[str, Translation] = Field(default_factory=dict)
 
     def item(self, item_id: str) -> Item:
         """Return the item with this id; KeyError if unknown."""
@@ -204,7 +208,11 @@ def _locate(raw: Any, loc: tuple) -> tuple[str, str]:
         entries = raw.get(loc[0]) if isinstance(raw, dict) else None
         entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
         name = entry.get("id") if isinstance(entry, dict) else None
+        name = name if isinstance(name, str) else None  # never print a hostile id (deep, huge)
         return str(name or f"{loc[0]}[{loc[1]}]"), ".".join(str(p) for p in loc[2:])
+    if len(loc) >= 4 and loc[0] == "translations" and loc[2] == "items":
+        # ('translations', 'fr', 'items', 'q1', 'text'): the item, and the language in the field.
+        return clipped(loc[3]), ".".join(clipped(p) for p in (*loc[:2], *loc[4:]))
     return "(definition)", ".".join(str(p) for p in loc)
 
 
@@ -219,7 +227,7 @@ def parse_definition(raw: Any, file: str) -> Instrument:
         item, field = _locate(raw, tuple(first["loc"]))
         message = first["msg"].removeprefix("Value error, ")
         raise DefinitionError(file, item, f"{field}: {message}" if field else message) from None
-    problems = cross_check(defn)
+    problems = cross_check(defn) + translation_problems(defn)
     if problems:
         raise DefinitionError(file, *problems[0])
     return defn
