@@ -3,6 +3,9 @@
 Rules (see also scheduler/__init__.py):
 - Cancelled sessions never anchor anything. Once a course has ended (status "ended"), only
   performed sessions anchor; otherwise scheduled and performed sessions do.
+- A due date is the anchor's local date in the patient's zone (the enrolment date, or a session's
+  local date) plus the timepoint's offset in days, weeks or calendar months; a month keeps the day
+  of the month, or takes the month's last day when that day does not exist (31 Jan + 1 = 28/29 Feb).
 - first_session / last_session timepoints exist as soon as one usable session exists and follow the
   earliest / latest one, so re-planning after adding a session moves them.
 - A timepoint with ``skip_near`` is dropped on a day when the named earlier timepoint already has a
@@ -89,7 +92,7 @@ def session_days(course: CourseInfo, sessions: Iterable[SessionInfo],
 
 
 def _repeats(tp: Timepoint, start: date, until: date) -> list[_Occurrence]:
-    out, n, due = [], 1, start + timedelta(days=tp.offset_days)
+    out, n, due = [], 1, tp.offset.apply(start)
     while due <= until:
         out.append(_Occurrence(f"{tp.key}:{n}", tp, due))
         n, due = n + 1, due + timedelta(days=tp.repeat_every_days)
@@ -98,9 +101,8 @@ def _repeats(tp: Timepoint, start: date, until: date) -> list[_Occurrence]:
 
 def _occurrences(tp: Timepoint, enrolled_on: date,
                  days: list[tuple[object, date]]) -> list[_Occurrence]:
-    offset = timedelta(days=tp.offset_days)
     if tp.anchor == "every_session":
-        return [_Occurrence(f"{tp.key}:{sid}", tp, d + offset) for sid, d in days]
+        return [_Occurrence(f"{tp.key}:{sid}", tp, tp.offset.apply(d)) for sid, d in days]
     if tp.anchor == "enrolment":
         start = enrolled_on
     elif not days:
@@ -109,7 +111,7 @@ def _occurrences(tp: Timepoint, enrolled_on: date,
         start = days[0][1] if tp.anchor == "first_session" else days[-1][1]
     if tp.repeat_every_days:
         return _repeats(tp, start, days[-1][1]) if days else []
-    return [_Occurrence(tp.key, tp, start + offset)]
+    return [_Occurrence(tp.key, tp, tp.offset.apply(start))]
 
 
 def _planned_occurrences(protocol: Protocol, course: CourseInfo,

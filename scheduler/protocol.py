@@ -2,6 +2,8 @@
 
 A protocol version is stored by the web app as a JSON dict; ``parse_protocol`` turns it into frozen
 dataclasses or raises ``ProtocolError`` with every problem found, worded for a coordinator.
+A timepoint's offset is one of ``offset_days``, ``offset_weeks`` or ``offset_months`` (calendar
+months, see ``scheduler.calendar_offsets``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from scheduler.calendar_offsets import OFFSET_KEYS, OFFSET_UNITS, Offset, parse_offset
 from scheduler.protocol_model import (
     Protocol,
     ProtocolError,
@@ -23,9 +26,9 @@ from scheduler.protocol_model import (
 )
 
 __all__ = [
-    "ANCHORS", "CHANNELS", "Protocol", "ProtocolError", "QuietHours", "ReminderStep", "SkipNear",
-    "Timepoint", "Window", "format_hhmm", "load_default_protocol", "parse_hhmm", "parse_protocol",
-    "protocol_to_dict",
+    "ANCHORS", "CHANNELS", "OFFSET_UNITS", "Offset", "Protocol", "ProtocolError", "QuietHours",
+    "ReminderStep", "SkipNear", "Timepoint", "Window", "format_hhmm", "load_default_protocol",
+    "parse_hhmm", "parse_protocol", "protocol_to_dict",
 ]
 
 ANCHORS = ("enrolment", "first_session", "every_session", "last_session")
@@ -35,7 +38,7 @@ DEFAULT_REMINDER_TIME = "09:00"
 _SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _PROTOCOL_KEYS = {"name", "timepoints", "quiet_hours", "channels", "reminder_time"}
 _TIMEPOINT_KEYS = {
-    "key", "label", "anchor", "offset_days", "repeat_every_days", "repeat_until", "window",
+    "key", "label", "anchor", *OFFSET_KEYS, "repeat_every_days", "repeat_until", "window",
     "instruments", "reminders", "skip_near",
 }
 
@@ -168,8 +171,7 @@ def _parse_timepoint(raw: object, index: int, earlier: set[str], known, errors: 
         errors.append(f"{where}: the key must be a short lowercase slug like 'month-1'.")
     if raw.get("anchor") not in ANCHORS:
         errors.append(f"{where}: anchor must be one of {', '.join(ANCHORS)}.")
-    if not _is_int(raw.get("offset_days")):
-        errors.append(f"{where}: offset_days must be a whole number of days.")
+    offset = parse_offset(raw, where, errors)
     window = _parse_window(raw.get("window"), where, errors)
     steps = raw.get("reminders", [])
     if not isinstance(steps, list):
@@ -182,8 +184,8 @@ def _parse_timepoint(raw: object, index: int, earlier: set[str], known, errors: 
     if len(errors) > before:
         return None
     label = raw.get("label") or key
-    return Timepoint(key, str(label), raw["anchor"], raw["offset_days"], window, instruments,
-                     reminders, every, until, skip)
+    return Timepoint(key, str(label), raw["anchor"], offset, window, instruments, reminders,
+                     every, until, skip)
 
 
 def parse_protocol(d: dict, known_instruments: set[str] | None = None) -> Protocol:
@@ -236,7 +238,7 @@ def _step_to_dict(step: ReminderStep) -> dict:
 
 def _timepoint_to_dict(tp: Timepoint) -> dict:
     out: dict = {
-        "key": tp.key, "label": tp.label, "anchor": tp.anchor, "offset_days": tp.offset_days,
+        "key": tp.key, "label": tp.label, "anchor": tp.anchor, **tp.offset.to_dict(),
         "window": {"opens_days": tp.window.opens_days, "closes_days": tp.window.closes_days},
         "instruments": list(tp.instruments),
         "reminders": [_step_to_dict(s) for s in tp.reminders],

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
+from scheduler.calendar_offsets import Offset
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -60,13 +62,18 @@ class Timepoint:
     key: str
     label: str
     anchor: str
-    offset_days: int
+    offset: Offset
     window: Window
     instruments: tuple[str, ...]
     reminders: tuple[ReminderStep, ...]
     repeat_every_days: int | None = None
     repeat_until: str | None = None
     skip_near: SkipNear | None = None
+
+    @property
+    def offset_days(self) -> int | None:
+        """Offset in days for a day or week offset; None for calendar months (no fixed length)."""
+        return self.offset.days
 
 
 @dataclass(frozen=True)
