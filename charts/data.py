@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal, NamedTuple
 
 Direction = Literal["higher_worse", "higher_better"]
+SessionStatus = Literal["performed", "scheduled"]
 
 
 class Observation(NamedTuple):
@@ -38,12 +39,18 @@ class TreatedRegion:
 
 @dataclass(frozen=True)
 class SessionMarker:
-    """A hydrodissection session on the timeline."""
+    """A hydrodissection session on the timeline.
+
+    `status` and `note` default to a performed session without a note, so callers written
+    before they existed keep working; the SVG panels draw scheduled sessions hollow.
+    """
 
     day: float
     when: datetime
     number: int
     regions: list[TreatedRegion] = field(default_factory=list)
+    status: SessionStatus = "performed"
+    note: str | None = None
 
 
 @dataclass(frozen=True)
