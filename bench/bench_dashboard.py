@@ -4,8 +4,9 @@ Run: /work/main/.venv/bin/python bench/bench_dashboard.py [--quick]
      NERVETRACK_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test ... (adds PostgreSQL;
      a temporary database is created and dropped)
 Fills SQLite (and PostgreSQL) with a scleroderma-shaped patient (7 regions, 7 weekly sessions,
-follow-up to a year, through webapp.care.records + webapp.survey.answers), a patient with 8 regions answered
-weekly for 2 years, then 1,000 and 5,000 synthetic patients (~12 timepoints each, bulk inserts).
+follow-up to a year, through webapp.care.records + webapp.survey.answers), a patient with 8
+regions answered weekly for 2 years, then 1,000 and 5,000 synthetic patients (~12 timepoints
+each, bulk inserts).
 Prints the median server time of the patient page's queries + figures (target < 50 ms) and of
 the cohort view for 5,000 patients (target < 1.5 s), the same through a full request, which
 plotly.js bundle is served (basic or full, raw and gzip bytes), and the ratio of our payload to
@@ -35,17 +36,14 @@ from sqlmodel import select  # noqa: E402
 from bench.bench_charts import describe_bundle, median_seconds  # noqa: E402
 from surveys.loader import load_library  # noqa: E402
 from webapp import models as m  # noqa: E402
-from webapp.care.records import (  # noqa: E402
-    add_treatment_session,
-    enrol_patient,
-    ensure_default_protocol,
-    record_procedure,
-)
+from webapp.care.records import add_treatment_session, record_procedure  # noqa: E402
 from webapp.care.trajectory import trajectory_data  # noqa: E402
 from webapp.care.views import patient_page  # noqa: E402
 from webapp.dashboards.plotly_bundle import bundle_for  # noqa: E402
 from webapp.dashboards.views import cohort_page  # noqa: E402
 from webapp.followup.replan import replan_course  # noqa: E402
+from webapp.patients.enrolment import enrol_patient  # noqa: E402
+from webapp.protocols.store import ensure_default_protocol  # noqa: E402
 from webapp.survey.answers import complete_assignment, save_answers  # noqa: E402
 
 PATIENT_TARGET_S = 0.050

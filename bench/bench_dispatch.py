@@ -26,11 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
-from scheduler.dispatch import claim_due_reminders, dispatch_due  # noqa: E402
+from scheduler.dispatch import dispatch_due  # noqa: E402
 from scheduler.plan_model import CourseInfo, SessionInfo  # noqa: E402
 from scheduler.planner import plan_followups  # noqa: E402
 from scheduler.protocol import load_default_protocol, protocol_to_dict  # noqa: E402
 from webapp.db import make_engine  # noqa: E402
+from webapp.followup.outbox import claim_due  # noqa: E402
 from webapp.models import (  # noqa: E402
     Patient,
     Protocol,
@@ -185,7 +186,7 @@ def time_claim(engine) -> float:
     """Return the seconds of one claim of 200 rows (then hand them back)."""
     with Session(engine, expire_on_commit=False) as db:
         start = time.perf_counter()
-        ids, _ = claim_due_reminders(db, now=NOW, batch_size=200, lease=timedelta(minutes=5))
+        ids, _ = claim_due(db, now=NOW, batch_size=200, lease=timedelta(minutes=5))
         elapsed = time.perf_counter() - start
         db.execute(sa.update(Reminder).where(Reminder.id.in_(ids))
                    .values(status="pending", lease_until=None))

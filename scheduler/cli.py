@@ -9,6 +9,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from scheduler.jobs import run_once
+from scheduler.process import run_scheduler
+
 
 class BadOption(click.ClickException):
     """A mistake in the command line: printed plainly, exit code 2."""
@@ -41,8 +44,6 @@ def parse_now(value: str | None) -> datetime | None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduler process: dispatch reminders, re-plan courses, mark missed windows."""
-    from scheduler.process import run_scheduler
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     click.echo("NerveTrack scheduler starting (Ctrl-C to stop).")
     run_scheduler(current_app._get_current_object())
@@ -60,7 +61,5 @@ def dispatch_command(once: bool, now_text: str | None) -> None:
         raise BadOption("Use `nervetrack dispatch --once` for one pass, "
                         "or `nervetrack scheduler` for the long-running process.")
     now = parse_now(now_text)
-    from scheduler.jobs import run_once
-
     report = run_once(current_app._get_current_object(), now)
     click.echo(report.describe())

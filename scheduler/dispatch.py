@@ -23,13 +23,14 @@ from sqlmodel import Session, select
 from scheduler.channels import Channel, FileChannel, SmsHttpChannel, SmtpChannel
 from scheduler.messages import Message, build_reminder
 from scheduler.retry import PermanentFailure, TemporaryFailure, next_attempt_at, should_give_up
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, MANUAL_PREFIXES, is_manual
 from webapp.audit import add_event
+from webapp.followup import outbox
 from webapp.models import Patient, Reminder, SurveyAssignment
+from webapp.survey.links import issue_link, link_url
 
 log = logging.getLogger("nervetrack.dispatch")
 
-LIVE_ASSIGNMENT = ("pending", "open", "in_progress")
-MANUAL_PREFIXES = ("relink/", "resend/")  # a patient's fresh-link request, a coordinator's resend
 NO_CONTACT = {"email": "no email address on file", "sms": "no phone number on file"}
 ERROR_LIMIT = 200
 
@@ -87,32 +88,6 @@ def channels_from_config(config: Mapping) -> dict[str, Channel]:
     return channels
 
 
-def _lock(db: Session, stmt):
-    if db.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True)
-    return stmt  # SQLite: one dispatcher, and its write transaction serialises anyway
-
-
-def claim_due_reminders(db: Session, *, now: datetime, batch_size: int,
-                        lease: timedelta) -> tuple[list[int], datetime]:
-    """Mark up to batch_size due rows "sending" with a lease; commit; return (ids, lease_until)."""
-    # Both queries walk ix_reminder_due (status, next_attempt_at): cost follows the due rows.
-    stale = db.exec(_lock(db, select(Reminder.id).where(
-        Reminder.status == "sending", Reminder.lease_until < now)
-        .order_by(Reminder.next_attempt_at).limit(batch_size))).all()
-    due = db.exec(_lock(db, select(Reminder.id).where(
-        Reminder.status == "pending", Reminder.next_attempt_at <= now)
-        .order_by(Reminder.next_attempt_at).limit(batch_size - len(stale)))).all() \
-        if len(stale) < batch_size else []
-    ids = list(stale) + list(due)
-    lease_until = now + lease
-    if ids:
-        db.execute(sa.update(Reminder).where(Reminder.id.in_(ids))
-                   .values(status="sending", lease_until=lease_until))
-    db.commit()
-    return ids, lease_until
-
-
 def dispatch_due(db: Session, *, now: datetime, channels: Mapping[str, Channel], config: Mapping,
                  batch_size: int = 200, lease: timedelta = timedelta(minutes=5),
                  worker_id: str | None = None,
@@ -123,13 +98,13 @@ def dispatch_due(db: Session, *, now: datetime, channels: Mapping[str, Channel],
     not reached are handed back as pending for the next pass.
     """
     worker_id = worker_id or default_worker_id()
-    ids, lease_until = claim_due_reminders(db, now=now, batch_size=batch_size, lease=lease)
+    ids, lease_until = outbox.claim_due(db, now=now, batch_size=batch_size, lease=lease)
     ctx = _context(now, lease_until, channels, config)
     report = DispatchReport()
     safe_until = lease_until - lease / 5
     for position, reminder_id in enumerate(ids):
         if clock is not None and clock() >= safe_until:
-            report.skipped += _release(db, ids[position:], lease_until)
+            report.skipped += outbox.release(db, ids[position:], lease_until)
             break
         _count(report, _deliver_one(db, reminder_id, ctx))
     if ids:
@@ -148,14 +123,6 @@ def _context(now, lease_until, channels, config) -> _Context:
                     str(config.get("CLINIC_NAME") or "NerveTrack"), domain)
 
 
-def _release(db: Session, ids: list[int], lease_until: datetime) -> int:
-    result = db.execute(sa.update(Reminder).where(
-        Reminder.id.in_(ids), Reminder.status == "sending", Reminder.lease_until == lease_until)
-        .values(status="pending", lease_until=None))
-    db.commit()
-    return result.rowcount
-
-
 def _deliver_one(db: Session, reminder_id: int, ctx: _Context) -> str:
     """Deliver one claimed row; return the report field it counts towards."""
     found = _load(db, reminder_id)
@@ -165,7 +132,7 @@ def _deliver_one(db: Session, reminder_id: int, ctx: _Context) -> str:
     reminder, assignment, patient = found
     verdict = _stale_verdict(db, reminder, assignment, patient, ctx.now)
     if verdict:
-        if not _finish(db, reminder, ctx, status=verdict):
+        if not outbox.mark_not_sent(db, reminder, ctx.lease_until, verdict=verdict):
             return "skipped"
         db.commit()
         return "expired"
@@ -201,9 +168,9 @@ def _stale_verdict(db: Session, reminder: Reminder, assignment: SurveyAssignment
         return "cancelled"
     if assignment.status in ("completed", "cancelled"):
         return "cancelled"
-    if assignment.status not in LIVE_ASSIGNMENT or assignment.closes_at <= now:
+    if assignment.status not in LIVE_ASSIGNMENT_STATUSES or assignment.closes_at <= now:
         return "expired"
-    if reminder.slot_key.startswith(MANUAL_PREFIXES):
+    if is_manual(reminder.slot_key):
         return None  # asked for by a person: always worth sending while the window is open
     return "expired" if _later_step_due(db, reminder, now) else None
 
@@ -230,8 +197,6 @@ def _channel_for(ctx: _Context, kind: str) -> Channel:
 def _render(db: Session, reminder: Reminder, assignment: SurveyAssignment, patient: Patient,
             ctx: _Context) -> Message:
     """Issue a fresh single-use link (committed with the "sent" mark) and build the message."""
-    from webapp.survey.links import issue_link, link_url
-
     # Not flushed before sending: no write lock is held while the channel talks to the network.
     token = issue_link(db, patient_id=patient.id, assignment_id=assignment.id,
                        expires_at=assignment.closes_at, now=ctx.now)
@@ -241,18 +206,6 @@ def _render(db: Session, reminder: Reminder, assignment: SurveyAssignment, patie
                           domain=ctx.domain, language=patient.language or "en")
 
 
-def _finish(db: Session, reminder: Reminder, ctx: _Context, **values) -> bool:
-    """Update a claimed row only if our lease still holds it; commit; tell whether it did."""
-    values.setdefault("lease_until", None)
-    result = db.execute(sa.update(Reminder).where(
-        Reminder.id == reminder.id, Reminder.status == "sending",
-        Reminder.lease_until == ctx.lease_until).values(**values))
-    if result.rowcount != 1:
-        db.rollback()
-        return False
-    return True
-
-
 def _audit(db: Session, action: str, reminder: Reminder, detail: dict) -> None:
     add_event(db, action, actor_type="system", actor_label="dispatcher",
               record_type="reminder", record_id=reminder.id, patient_id=reminder.patient_id,
@@ -260,8 +213,7 @@ def _audit(db: Session, action: str, reminder: Reminder, detail: dict) -> None:
 
 
 def _sent(db: Session, reminder: Reminder, ctx: _Context, message_id: str) -> str:
-    if not _finish(db, reminder, ctx, status="sent", sent_at=ctx.now,
-                   message_id=message_id[:200], last_error=None):
+    if not outbox.mark_sent(db, reminder, ctx.lease_until, now=ctx.now, message_id=message_id):
         return "skipped"
     _audit(db, "reminder_sent", reminder, {})
     db.commit()
@@ -270,8 +222,7 @@ def _sent(db: Session, reminder: Reminder, ctx: _Context, message_id: str) -> st
 
 def _give_up(db: Session, reminder: Reminder, ctx: _Context, error: str) -> str:
     db.rollback()
-    if not _finish(db, reminder, ctx, status="failed", last_error=error[:ERROR_LIMIT],
-                   attempts=reminder.attempts + 1):
+    if not outbox.mark_failed(db, reminder, ctx.lease_until, error=error[:ERROR_LIMIT]):
         return "skipped"
     _audit(db, "reminder_failed", reminder, {"error": error[:ERROR_LIMIT]})
     db.commit()
@@ -283,9 +234,9 @@ def _retry(db: Session, reminder: Reminder, ctx: _Context, error: str) -> str:
     attempts = reminder.attempts + 1
     if should_give_up(attempts):
         return _give_up(db, reminder, ctx, f"gave up after {attempts} attempts: {error}")
-    if not _finish(db, reminder, ctx, status="pending", attempts=attempts,
-                   last_error=error[:ERROR_LIMIT],
-                   next_attempt_at=next_attempt_at(attempts, ctx.now, reminder.slot_key)):
+    if not outbox.mark_retry(db, reminder, ctx.lease_until, attempts=attempts,
+                             error=error[:ERROR_LIMIT],
+                             next_at=next_attempt_at(attempts, ctx.now, reminder.slot_key)):
         return "skipped"
     db.commit()
     return "retried"

@@ -13,13 +13,15 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from scheduler.dispatch import DispatchReport, channels_from_config, dispatch_due
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES
 from webapp.audit import add_event
+from webapp.db import get_engine
+from webapp.followup import outbox
 from webapp.followup.replan import replan_pending_courses
-from webapp.models import Reminder, SurveyAssignment, utcnow
+from webapp.models import SurveyAssignment, utcnow
 
 log = logging.getLogger("nervetrack.jobs")
 
-LIVE_ASSIGNMENT = ("pending", "open", "in_progress")
 MAX_DISPATCH_BATCHES = 1000  # a guard: one pass never loops for ever
 MISSED_BATCH = 500
 
@@ -40,8 +42,6 @@ class PassReport:
 
 
 def _session(app) -> Session:
-    from webapp.db import get_engine
-
     return Session(get_engine(app), expire_on_commit=False)
 
 
@@ -74,15 +74,12 @@ def run_replan(app, now: datetime | None = None) -> tuple[int, int]:
 def mark_missed_assignments(db: Session, *, now: datetime, limit: int = MISSED_BATCH) -> int:
     """Mark live assignments whose window has closed "missed" and expire their reminders."""
     rows = db.exec(select(SurveyAssignment).where(
-        SurveyAssignment.status.in_(LIVE_ASSIGNMENT), SurveyAssignment.closes_at <= now)
+        SurveyAssignment.status.in_(LIVE_ASSIGNMENT_STATUSES), SurveyAssignment.closes_at <= now)
         .order_by(SurveyAssignment.id).limit(limit)).all()
     for row in rows:
         row.status, row.updated_at = "missed", now
         db.add(row)
-        for reminder in db.exec(select(Reminder).where(
-                Reminder.assignment_id == row.id, Reminder.status == "pending")).all():
-            reminder.status = "expired"
-            db.add(reminder)
+        outbox.expire_pending(db, row.id)
         add_event(db, "assignment_missed", actor_type="system", actor_label="scheduler",
                   record_type="survey_assignment", record_id=row.id, patient_id=row.patient_id,
                   detail={"slot": row.slot})

@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 COURSE_STATUSES = ("active", "paused", "withdrawn", "discharged", "ended")
 SESSION_STATUSES = ("scheduled", "performed", "cancelled")
-ASSIGNMENT_STATUSES = ("pending", "open", "in_progress", "completed", "missed", "cancelled")
 
 
 class PlanError(ValueError):

@@ -24,6 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.jobs import run_dispatch, run_mark_missed, run_replan
+from webapp.db import get_engine
 
 log = logging.getLogger("nervetrack.scheduler")
 
@@ -128,8 +129,6 @@ def build_scheduler(app, scheduler_cls=BlockingScheduler, *, lock: LeaderLock | 
 
 def run_scheduler(app, *, sleep: Callable[[float], None] = time.sleep) -> None:
     """Run the blocking scheduler process until Ctrl-C or SIGTERM, then release the lock."""
-    from webapp.db import get_engine
-
     lock = LeaderLock(get_engine(app))
     wait_for_leadership(lock, sleep=sleep)
     log.info("scheduler leading (%s)", "advisory lock" if lock.uses_lock else "single process")
@@ -148,8 +147,6 @@ def run_scheduler(app, *, sleep: Callable[[float], None] = time.sleep) -> None:
 
 def start_background_scheduler(app) -> BackgroundScheduler | None:
     """Start the same jobs in a background thread of this process (``nervetrack demo``)."""
-    from webapp.db import get_engine
-
     lock = LeaderLock(get_engine(app))
     if not lock.try_lock():
         log.info("another scheduler is leading; not starting one in this process")

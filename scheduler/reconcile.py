@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from scheduler.plan_model import ExistingAssignment, Plan, PlannedAssignment, Reconciliation
-
-_LIVE = ("pending", "open")
+from scheduler.states import UNSTARTED_ASSIGNMENT_STATUSES as _LIVE
 
 
 def _claim_order(ex: ExistingAssignment) -> tuple:

@@ -6,31 +6,22 @@ database test on PostgreSQL too; without it the PostgreSQL half is reported as s
 
 from __future__ import annotations
 
-import os
-import re
 import uuid
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from tests.support.databases import PG_ENV, pg_admin_url
+from tests.support.web import STAFF_PASSWORD, login
 from webapp import create_app
 from webapp.db import get_engine
-
-PG_ENV = "NERVETRACK_TEST_POSTGRES_URL"
-
-
-def _pg_admin_url() -> str | None:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        return None
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 @pytest.fixture(scope="session")
 def pg_database_url():
     """Create a PostgreSQL database for this test run, migrated to head; drop it afterwards."""
-    admin_url = _pg_admin_url()
+    admin_url = pg_admin_url()
     if admin_url is None:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
     name = f"nt_test_{uuid.uuid4().hex[:10]}"
@@ -111,46 +102,6 @@ def client(app):
     return app.test_client()
 
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path: str) -> str:
-    """GET a page and return the CSRF token of its first form."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-SECRET_RE = re.compile(r'<p class="secret"><code>([A-Z2-7]+)</code>')
-
-
-def submit_code(client, path: str, secret: str):
-    """Post the current TOTP code for `secret` to a two-factor page."""
-    import pyotp
-
-    token = csrf_token(client, path)
-    return client.post(path, data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
-
-
-def login(client, email: str, password: str, *, totp_secret: str | None = None):
-    """Sign in through the real forms (CSRF token, and the TOTP step when there is one).
-
-    An admin's first sign-in sets up TOTP from the key shown on the page, as a person would.
-    """
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": token})
-    location = response.headers.get("Location", "")
-    if location.endswith("/login/setup-code"):
-        html = client.get("/login/setup-code").get_data(as_text=True)
-        return submit_code(client, "/login/setup-code", SECRET_RE.search(html).group(1))
-    if location.endswith("/login/code") and totp_secret:
-        return submit_code(client, "/login/code", totp_secret)
-    return response
-
-
-STAFF_PASSWORD = "Correct horse staple 42"
 
 
 @pytest.fixture

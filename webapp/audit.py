@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
+from flask import g, has_request_context, request
+from flask_login import current_user
 from sqlmodel import Session
 
 from webapp.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, for the audit trail: staff, a patient, or the system."""
+
+    actor_type: str = "system"
+    actor_id: int | None = None
+    actor_label: str | None = None
+    ip: str | None = None
+
+
+def request_actor() -> Actor:
+    """Return the current web request's actor (signed-in staff, else the patient) and address."""
+    if not has_request_context():
+        return Actor()
+    ip = request.remote_addr
+    if getattr(current_user, "is_authenticated", False):
+        return Actor("staff", current_user.id, current_user.email, ip)
+    if g.get("patient_id"):
+        return Actor("patient", g.patient_id, None, ip)
+    return Actor("system", None, None, ip)
 
 
 def add_event(
@@ -38,15 +64,8 @@ def add_event(
 
 def record(session: Session, action: str, **kwargs) -> AuditEvent:
     """Add an audit event for the current web request's actor and address."""
-    from flask import g, request
-    from flask_login import current_user
-
-    if getattr(current_user, "is_authenticated", False):
-        kwargs.setdefault("actor_type", "staff")
-        kwargs.setdefault("actor_id", current_user.id)
-        kwargs.setdefault("actor_label", current_user.email)
-    elif g.get("patient_id"):
-        kwargs.setdefault("actor_type", "patient")
-        kwargs.setdefault("actor_id", g.patient_id)
-    kwargs.setdefault("ip", request.remote_addr if request else None)
+    actor = request_actor()
+    for name, value in asdict(actor).items():
+        if name != "actor_type" or value != "system":
+            kwargs.setdefault(name, value)
     return add_event(session, action, **kwargs)

@@ -57,8 +57,6 @@ COURSE_STATUSES = ("active", "ended")
 SESSION_STATUSES = ("scheduled", "performed", "cancelled")
 INJECTATES = ("D5W", "D15W", "saline", "lidocaine", "other")
 APPROACHES = ("in-plane short axis", "in-plane long axis", "out-of-plane", "other")
-ASSIGNMENT_STATUSES = ("pending", "open", "in_progress", "completed", "missed", "cancelled")
-REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "expired")
 
 
 class StaffUser(SQLModel, table=True):

@@ -24,8 +24,8 @@ from sqlmodel import Session, SQLModel
 from werkzeug.serving import make_server
 
 from bench.bench_dashboard import seed_scleroderma_patient
-from tests.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
-from tests.conftest import STAFF_PASSWORD
+from tests.support.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
+from tests.support.web import STAFF_PASSWORD
 from webapp import create_app
 from webapp.auth.users import create_user
 from webapp.dashboards.plotly_bundle import bundle_for, default_asset_dir, installed_bundle

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, SQLModel, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.test_patient_support import FIRST_PSFS, TWO_REGIONS, open_survey
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
+from tests.support.patient import FIRST_PSFS, TWO_REGIONS, open_survey
 from webapp import create_app
 from webapp.db import get_engine, make_engine
 from webapp.models import SurveyAssignment, SurveyScore, utcnow
@@ -18,7 +18,7 @@ from webapp.survey.links import issue_link, link_url
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path(__file__).resolve().parents[1] / "test-output" / "survey-phone.png"
+SCREENSHOT = Path(__file__).resolve().parents[2] / "test-output" / "survey-phone.png"
 PAGE_SHOT = SCREENSHOT.with_name("survey-phone-page1.png")
 TAPS = {  # page -> what the patient taps (or types)
     1: {"pain_now": "7", "pain_worst": "9"},

@@ -1,39 +1,8 @@
-"""charts/ is the functional core: it must not import the web or database layers."""
+"""charts.assets: the plotly.js bundle path and the figure payload embedded in pages."""
 
-import ast
-import pathlib
-import subprocess
-import sys
 
-import pytest
 
-import charts
 from charts.assets import figure_payload, plotly_js_path, plotly_js_size
-
-CHARTS = pathlib.Path(charts.__file__).parent
-FORBIDDEN = {"flask", "sqlmodel", "sqlalchemy", "webapp", "surveys"}
-
-
-def _imported_roots(path):
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module.split(".")[0]
-
-
-@pytest.mark.parametrize("path", sorted(CHARTS.glob("*.py")), ids=lambda p: p.name)
-def test_no_forbidden_imports_in_source(path):
-    assert not FORBIDDEN & set(_imported_roots(path))
-
-
-def test_importing_charts_loads_no_forbidden_module():
-    code = ("import sys, charts.trajectory, charts.cohort, charts.sparkline, charts.assets, "
-            "charts.samples; print(','.join(sorted(m for m in sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip().split(",")
-    assert not FORBIDDEN & {name.split(".")[0] for name in out}
 
 
 def test_plotly_js_bundle_is_served_from_the_package():

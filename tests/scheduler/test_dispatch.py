@@ -11,17 +11,17 @@ from scheduler.channels import FileChannel, SmsHttpChannel, SmtpChannel
 from scheduler.dispatch import (
     DispatchReport,
     channels_from_config,
-    claim_due_reminders,
     dispatch_due,
 )
 from scheduler.messages import format_deadline, message_id_for
 from scheduler.retry import MAX_ATTEMPTS, PermanentFailure, TemporaryFailure, next_attempt_at
-from tests.factories import planned_course
+from tests.support.factories import planned_course
 from webapp.auth.signin_sessions import hash_token
+from webapp.followup.outbox import claim_due
 from webapp.models import AuditEvent, Patient, PatientToken, Reminder, SurveyAssignment
 
 CONFIG = {"BASE_URL": "https://clinic.example.org", "CLINIC_NAME": "Riverside Clinic"}
-# The default plan of tests.factories.planned_course (Europe/London, sessions from 12 Jan 2026):
+# The default plan of tests.support.factories.planned_course (Europe/London, sessions from 12 Jan 2026):
 BASELINE_OPEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # c1/baseline/open+0, reminder id 1
 BASELINE_OPEN2 = datetime(2026, 1, 7, 9, 0, tzinfo=UTC)  # c1/baseline/open+2, id 2
 BASELINE_CLOSE = datetime(2026, 1, 11, 9, 0, tzinfo=UTC)  # c1/baseline/close-1, id 3
@@ -74,7 +74,7 @@ def audit(db, action: str) -> list[AuditEvent]:
 
 
 def test_claims_only_due_rows(db, course):
-    ids, lease_until = claim_due_reminders(db, now=BASELINE_OPEN, batch_size=50,
+    ids, lease_until = claim_due(db, now=BASELINE_OPEN, batch_size=50,
                                            lease=timedelta(minutes=5))
     assert ids == [reminder(db, "baseline/open+0").id]
     assert lease_until == BASELINE_OPEN + timedelta(minutes=5)
@@ -85,7 +85,7 @@ def test_claims_only_due_rows(db, course):
 
 def test_batch_size_limits_the_claim_oldest_first(db, course):
     now = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
-    ids, _ = claim_due_reminders(db, now=now, batch_size=2, lease=timedelta(minutes=5))
+    ids, _ = claim_due(db, now=now, batch_size=2, lease=timedelta(minutes=5))
     due = db.exec(select(Reminder).where(Reminder.id.in_(ids))).all()
     assert sorted(r.send_at for r in due) == [BASELINE_OPEN, BASELINE_OPEN2]
 
@@ -162,7 +162,7 @@ def test_missing_contact_fails_permanently(db, course, channel, channel_kind, fi
 
 
 def test_lease_expiry_picks_up_a_row_stuck_in_sending(db, course, channel):
-    claim_due_reminders(db, now=BASELINE_OPEN, batch_size=50, lease=timedelta(minutes=5))
+    claim_due(db, now=BASELINE_OPEN, batch_size=50, lease=timedelta(minutes=5))
     # the dispatcher that claimed it "dies" here
     assert dispatch(db, BASELINE_OPEN + timedelta(minutes=4), channel).claimed == 0
     assert dispatch(db, BASELINE_OPEN + timedelta(minutes=6), channel).sent == 1

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from webapp.care.records import ensure_default_protocol
 from webapp.db import get_engine
 from webapp.models import Patient, Reminder, SurveyAssignment, TreatmentCourse
+from webapp.protocols.store import ensure_default_protocol
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PATIENTS, PER_PATIENT = 40, 10
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = """
 import sys

@@ -22,8 +22,7 @@ from scheduler.dispatch import channels_from_config, dispatch_due
 from scheduler.jobs import run_once
 from scheduler.messages import message_id_for
 from scheduler.protocol import load_default_protocol, protocol_to_dict
-from tests.factories import add_weekly_sessions, make_course, planned_course
-from webapp.care.records import add_protocol_version
+from tests.support.factories import add_weekly_sessions, make_course, planned_course
 from webapp.db import get_engine
 from webapp.models import (
     AuditEvent,
@@ -32,6 +31,7 @@ from webapp.models import (
     SurveyAssignment,
     TreatmentSession,
 )
+from webapp.protocols.store import add_protocol_version
 from webapp.survey.answers import complete_assignment
 from webapp.survey.instruments import library_for
 

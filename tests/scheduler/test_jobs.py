@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from scheduler.jobs import run_dispatch, run_mark_missed, run_once, run_replan
-from tests.factories import add_weekly_sessions, make_course, planned_course
+from tests.support.factories import add_weekly_sessions, make_course, planned_course
 from webapp.models import AuditEvent, Reminder, SurveyAssignment, TreatmentCourse
 
 BASELINE_ENDS = datetime(2026, 1, 13, 0, 0, tzinfo=UTC)

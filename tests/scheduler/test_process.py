@@ -21,7 +21,7 @@ from scheduler.process import (
     run_scheduler,
     wait_for_leadership,
 )
-from tests.factories import planned_course
+from tests.support.factories import planned_course
 from webapp.db import get_engine
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -6,9 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from webapp.care.records import add_treatment_session, enrol_patient, ensure_default_protocol
+from webapp.care.records import add_treatment_session
 from webapp.followup.replan import replan_course
 from webapp.models import TreatmentCourse
+from webapp.patients.enrolment import enrol_patient
+from webapp.protocols.store import ensure_default_protocol
 
 
 def make_course(db: Session, *, study_code: str = "NT-0001", first_name: str = "Sam",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from tests.factories import planned_course
+from tests.support.factories import planned_course
 from webapp.models import SurveyAssignment, utcnow
 from webapp.survey.links import issue_link, link_url
 

@@ -155,7 +155,7 @@ def test_missing_extra_dir_is_reported(tmp_path):
     assert library.get("nt-pain")
 
 
-FIXTURES = Path(__file__).parent / "fixtures" / "instruments"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "instruments"
 
 
 def wording_file(**changes):
@@ -208,7 +208,7 @@ def test_wording_is_merged_and_scoring_kept():
 
 
 def test_templates_ship_no_licensed_wording():
-    for path in (Path(__file__).parents[1] / "surveys" / "templates").glob("*.json"):
+    for path in (Path(__file__).parents[2] / "surveys" / "templates").glob("*.json"):
         data = json.loads(path.read_text())
         for item in data["items"]:
             assert "(load your licensed wording)" in item["text"], (path.name, item["id"])

@@ -9,7 +9,7 @@ from surveys.outcomes import is_worsening, pgic_responder, pgic_worsening
 from surveys.schema import Instrument, ScoreRule
 from surveys.scoring import evaluate_flags, score_answers, score_rule
 
-FIXTURES = Path(__file__).parent / "fixtures" / "instruments"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "instruments"
 
 
 @pytest.fixture(scope="module")

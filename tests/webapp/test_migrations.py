@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import webapp.models  # noqa: F401
-from tests.conftest import _pg_admin_url
+from tests.support.databases import pg_admin_url
 from webapp.db import make_engine
 from webapp.migrate import current_revision, downgrade, head_revision, upgrade
 
@@ -29,7 +29,7 @@ def empty_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    admin_url = _pg_admin_url()
+    admin_url = pg_admin_url()
     if admin_url is None:
         pytest.skip("PostgreSQL tests need NERVETRACK_TEST_POSTGRES_URL")
     name = f"nt_mig_{uuid.uuid4().hex[:10]}"

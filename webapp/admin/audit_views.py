@@ -9,9 +9,9 @@ from datetime import UTC, datetime, time
 from flask import Blueprint, Response, render_template, request
 from sqlmodel import select
 
+from charts.csv_cells import neutralise
 from webapp import audit
 from webapp.auth.security import role_required
-from webapp.dashboards.export import neutralise
 from webapp.db import get_session
 from webapp.models import AuditEvent
 

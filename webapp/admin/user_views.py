@@ -9,7 +9,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from webapp import audit
-from webapp.auth.security import role_required
+from webapp.auth.security import ActionForm, role_required
 from webapp.auth.users import UserError, create_user, reset_password, set_active
 from webapp.db import get_session
 from webapp.models import ROLES, StaffUser
@@ -26,10 +26,6 @@ class NewUserForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(max=128)])
-
-
-class ActionForm(FlaskForm):
-    """An empty form: only its CSRF token matters."""
 
 
 def _users():

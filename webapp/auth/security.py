@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
 
 from webapp.auth import signin_sessions
 from webapp.db import get_session
-from webapp.models import StaffUser
+from webapp.models import Patient, StaffUser
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -36,8 +37,6 @@ class StaffPrincipal(UserMixin):
 
 @login_manager.user_loader
 def _load_principal(sid: str) -> StaffPrincipal | None:
-    from flask import current_app
-
     user = signin_sessions.load_staff(get_session(), sid, current_app.config)
     return StaffPrincipal(user, sid) if user else None
 
@@ -61,8 +60,6 @@ def role_required(*roles: str):
 
 def _load_patient_session() -> None:
     """Put the patient id of a valid patient session (from a survey link) on `g`."""
-    from flask import current_app
-
     g.patient_id = None
     # Touch the session only in the patient area: reading it anywhere else adds
     # "Vary: Cookie", and shared caches would keep one copy of plotly.js per visitor.
@@ -121,3 +118,15 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_load_patient_session)
     app.after_request(_security_headers)
+
+
+class ActionForm(FlaskForm):
+    """An empty form for a button that changes something: only its CSRF token matters."""
+
+
+def live_patient_or_404(patient_id: int) -> Patient:
+    """Return a patient who exists and is not erased, else abort with 404."""
+    patient = get_session().get(Patient, patient_id)
+    if patient is None or patient.erased_at is not None:
+        abort(404)
+    return patient

@@ -8,7 +8,6 @@ import pyotp
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,35 +21,24 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp import audit
+from webapp.auth.signin import (
+    BAD_CODE,
+    PENDING,
+    PENDING_SECONDS,
+    finish_sign_in,
+    locked_response,
+)
 from webapp.db import get_session
 from webapp.models import LoginFailure, StaffUser
 
 bp = Blueprint("two_factor", __name__, template_folder="templates")
 
-PENDING = "pending_staff"
-PENDING_SECONDS = 300
 ISSUER = "NerveTrack"
 
 
 class CodeForm(FlaskForm):
     code = StringField("6-digit code", validators=[DataRequired(), Length(min=6, max=6),
                                                     Regexp(r"^\d{6}$", message="Enter 6 digits.")])
-
-
-def needs_second_step(user: StaffUser) -> str | None:
-    """Return "verify" or "setup" if this user must pass a TOTP step, else None."""
-    if user.totp_enabled:
-        return "verify"
-    if user.role == "admin" and current_app.config.get("ADMIN_TOTP_REQUIRED", True):
-        return "setup"
-    return None
-
-
-def start_second_step(user: StaffUser, step: str):
-    """Remember the half-signed-in user and send them to the TOTP page."""
-    session.clear()
-    session[PENDING] = {"uid": user.id, "at": time.time(), "step": step}
-    return redirect(url_for("two_factor.verify" if step == "verify" else "two_factor.setup"))
 
 
 def _pending_user(step: str) -> StaffUser | None:
@@ -69,8 +57,6 @@ def _code_ok(secret: str | None, code: str) -> bool:
 
 
 def _refuse(db, user: StaffUser, template: str, form, **context):
-    from webapp.auth.views import BAD_CODE
-
     db.add(LoginFailure(email=user.email, ip=request.remote_addr or "?"))
     audit.add_event(db, "sign_in_failed", actor_label=user.email, ip=request.remote_addr,
                     detail={"step": "totp"})
@@ -82,8 +68,6 @@ def _refuse(db, user: StaffUser, template: str, form, **context):
 @bp.route("/login/code", methods=["GET", "POST"])
 def verify():
     """Second step of sign-in for staff with two-factor enabled."""
-    from webapp.auth.views import finish_sign_in, locked_response
-
     user = _pending_user("verify")
     if user is None:
         return redirect(url_for("auth.login"))
@@ -102,8 +86,6 @@ def verify():
 @bp.route("/login/setup-code", methods=["GET", "POST"])
 def setup():
     """Admins (and anyone who chooses to) set up an authenticator app before signing in."""
-    from webapp.auth.views import finish_sign_in, locked_response
-
     user = _pending_user("setup")
     if user is None:
         return redirect(url_for("auth.login"))

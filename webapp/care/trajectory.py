@@ -27,6 +27,7 @@ from charts.data import (
 )
 from charts.response import change_from_baseline, find_baseline, format_change, responder_label
 from surveys.catalogue import get_region
+from webapp.care.timelines import day_zero
 from webapp.models import (
     Patient,
     ProcedureRecord,
@@ -61,12 +62,8 @@ def session_instant(row) -> datetime:
 
 
 def anchor_instant(sessions: Iterable) -> datetime | None:
-    """Return the first performed session's instant, else the first scheduled one's."""
-    live = [s for s in sessions if s.status != "cancelled"]
-    performed = [s.performed_at or s.scheduled_at for s in live if s.status == "performed"]
-    if performed:
-        return min(performed)
-    return min((s.scheduled_at for s in live), default=None)
+    """Return the course's day 0 (first performed session, else first scheduled) as an instant."""
+    return day_zero((session_instant(s), s.status) for s in sessions)
 
 
 def library_outcomes(library) -> dict[str, tuple[bool, tuple[str, ...]]]:

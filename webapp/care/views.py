@@ -6,7 +6,6 @@ from datetime import time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from charts.assets import figure_payload
 from charts.response import RESPONDER_LABELS
@@ -14,9 +13,21 @@ from charts.trajectory import build_csa_dict, build_trajectory_dicts
 from scheduler.localtime import local_instant
 from surveys.catalogue import nerves
 from webapp import audit
-from webapp.auth.security import role_required
+from webapp.audit import request_actor
+from webapp.auth.security import live_patient_or_404, role_required
 from webapp.care.forms import procedure_values, region_data, session_form
-from webapp.care.records import add_treatment_session, course_of, record_procedure
+from webapp.care.patient_list import (
+    PatientFilters,
+    find_patients,
+    pain_responders,
+    patient_annotations,
+)
+from webapp.care.records import (
+    add_treatment_session,
+    course_of,
+    save_procedures,
+    update_treatment_session,
+)
 from webapp.care.trajectory import (
     at_a_glance,
     outcome_summary,
@@ -26,14 +37,8 @@ from webapp.care.trajectory import (
     session_instant,
     trajectory_data,
 )
-from webapp.dashboards.cohort import (
-    PatientFilters,
-    find_patients,
-    pain_responders,
-    patient_annotations,
-)
 from webapp.db import get_session
-from webapp.followup.replan import Actor, course_region_codes, replan_course
+from webapp.followup.replan import course_region_codes, replan_course
 from webapp.gc_pause import paused_gc
 from webapp.models import (
     PATIENT_STATUSES,
@@ -48,14 +53,6 @@ bp = Blueprint("clinician", __name__, url_prefix="/clinic", template_folder="tem
 PAGE_SIZE = 100
 NO_DATA = "no data"
 RESPONDER_CHOICES = (*RESPONDER_LABELS, NO_DATA)
-
-
-def live_patient_or_404(patient_id: int) -> Patient:
-    """Return a patient who exists and is not erased, else abort with 404."""
-    patient = get_session().get(Patient, patient_id)
-    if patient is None or patient.erased_at is not None:
-        abort(404)
-    return patient
 
 
 def _allowed(name: str, allowed, errors: list[str]) -> str:
@@ -205,21 +202,12 @@ def _write_session(db, course, row, form, instant, regions: list[str]) -> Treatm
         row = add_treatment_session(db, course=course, scheduled_at=instant,
                                     performed_at=performed, status=form.status.data, notes=notes)
     else:
-        row.scheduled_at, row.performed_at, row.status = instant, performed, form.status.data
-        row.notes, row.updated_at, course.needs_replan = notes, utcnow(), True
-        db.add_all([row, course])
-    existing = {r.region_code: r for r in procedures_by_session(db, [row.id])[row.id]}
-    for code, entry in zip(regions, form.regions.entries, strict=True):
-        values, record = procedure_values(entry.form), existing.get(code)
-        if entry.form.treated.data and record is None:
-            record_procedure(db, treatment_session=row, region_code=code, **values)
-        elif entry.form.treated.data:
-            for name, value in values.items():
-                setattr(record, name, value)
-            db.add(record)
-        elif record is not None:
-            db.delete(record)
-    db.flush()
+        update_treatment_session(db, course=course, row=row, scheduled_at=instant,
+                                 performed_at=performed, status=form.status.data, notes=notes,
+                                 now=utcnow())
+    save_procedures(db, row, {
+        code: procedure_values(entry.form) if entry.form.treated.data else None
+        for code, entry in zip(regions, form.regions.entries, strict=True)})
     return row
 
 
@@ -231,7 +219,7 @@ def _handle_session_form(patient: Patient, course, row: TreatmentSession | None,
         instant = _entered_instant(form, patient)
         if instant is not None:
             row = _write_session(db, course, row, form, instant, regions)
-            actor = Actor("staff", current_user.id, current_user.email, request.remote_addr)
+            actor = request_actor()
             replan_course(db, course.id, now=utcnow(), actor=actor)
             audit.record(db, "session_edited" if data.get("editing") else "session_recorded",
                          record_type="treatment_session", record_id=row.id,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import urllib.request
 from pathlib import Path
 
 import click
 from flask import Config
 
+from webapp import _instance_path
 from webapp.cli.problems import UsageProblem
+from webapp.config import DEFAULTS
 from webapp.dashboards import plotly_bundle
-
-DEMO_TIMEOUT_S = 5
 
 
 def register(cli: click.Group) -> None:
@@ -25,18 +24,11 @@ def configured_asset_dir() -> Path:
 
     Read without building the app, so fetching assets needs no secret key and no database.
     """
-    from webapp import _instance_path
-    from webapp.config import DEFAULTS
-
     config = Config(_instance_path(None))
     config.from_mapping(DEFAULTS)
     config.from_prefixed_env(prefix="NERVETRACK")
     config.from_pyfile(os.path.join(_instance_path(None), "config.py"), silent=True)
     return plotly_bundle.asset_dir_of(config)
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.2f} MB"
 
 
 @click.command("fetch-assets")
@@ -58,23 +50,9 @@ def fetch_assets_command(asset_dir: Path | None, url: str | None) -> None:
         except plotly_bundle.BundleError as exc:
             raise UsageProblem(f"fetch-assets: {exc}") from None
         click.echo(f"Downloaded and verified plotly.js basic bundle {pin.version} "
-                   f"({_mb(path.stat().st_size)}): {path}")
+                   f"({plotly_bundle.megabytes(path.stat().st_size)}): {path}")
     drawn_for = plotly_bundle.plotlyjs_version()
     if drawn_for != pin.version:
         click.echo(f"note: the installed plotly.py draws for plotly.js {drawn_for}, so the full "
                    f"bundle is served until the pin ({pin.version}) matches it", err=True)
 
-
-def bundle_for_demo(app, *, timeout: float = DEMO_TIMEOUT_S, url: str | None = None,
-                    opener=urllib.request.urlopen) -> str:
-    """Fetch the basic bundle if absent (briefly; offline is fine); return the line to print."""
-    folder = plotly_bundle.asset_dir_of(app.config)
-    problem = ""
-    if plotly_bundle.installed_bundle(folder) is None:
-        try:
-            plotly_bundle.fetch_basic_bundle(folder, url=url, timeout=timeout, opener=opener)
-        except plotly_bundle.BundleError as exc:
-            problem = f" (basic bundle unavailable: {exc}; run `nervetrack fetch-assets` later)"
-    bundle = plotly_bundle.bundle_for(app)
-    return (f"  dashboards serve the {bundle.kind} plotly.js {bundle.version} bundle, "
-            f"{_mb(bundle.size)}{problem}")

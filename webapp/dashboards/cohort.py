@@ -7,129 +7,28 @@ Python, so the cost grows with the rows read, never with one round trip per pati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from charts.cohort import CohortRow
-from charts.response import find_baseline, responder_label
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES as LIVE
 from surveys.catalogue import get_region, nerves
+from webapp.care.timelines import CourseInfo, course_infos, plain_rows
 from webapp.care.trajectory import library_outcomes
 from webapp.models import (
-    CourseRegion,
     Patient,
-    ProtocolVersion,
-    SafetyFlag,
     SurveyAssignment,
     SurveyScore,
-    TreatmentCourse,
-    TreatmentSession,
-    UTCDateTime,
 )
 from webapp.survey.instruments import library_for_default
 
 COHORT_OUTCOMES = {"pain": "higher_worse", "paresthesia": "higher_worse",
                    "function": "higher_better"}
-LIVE = ("pending", "open", "in_progress")
 SEVERAL = ("several", "Several nerves")
-REPEATED_NAMES = {"pre-session": "Before session {n}", "after-session": "After session {n}",
-                  "weekly": "Weekly check {n}"}
-
-
-@dataclass(frozen=True)
-class CourseInfo:
-    """What set-based code needs about one course: owner, zone, anchors, nerves, sessions."""
-
-    patient_id: int
-    tz: ZoneInfo
-    first: date | None
-    last: date | None
-    nerves: tuple[str, ...]
-    session_numbers: dict[int, int] = field(default_factory=dict)
-    per_session_keys: frozenset[str] = frozenset()
-
-    def timepoint_name(self, slot: str, label: str) -> str:
-        """Return 'Before session 3' for a per-session slot, 'Weekly check 2' for a repeat."""
-        key, _, suffix = slot.partition(":")
-        if not suffix.isdigit():
-            return label
-        number = int(suffix)
-        if key in self.per_session_keys:  # the planner names these slots by session id
-            number = self.session_numbers.get(number, number)
-        return REPEATED_NAMES.get(key, label + " ({n})").format(n=number)
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _per_session_keys(db: Session) -> dict[int, frozenset[str]]:
-    """Return {protocol version id: keys of its timepoints anchored on every session}."""
-    return {vid: frozenset(tp.get("key") for tp in definition.get("timepoints", [])
-                           if tp.get("anchor") == "every_session")
-            for vid, definition in db.exec(select(ProtocolVersion.id,
-                                                  ProtocolVersion.definition)).all()}
-
-
-def course_infos(db: Session, patient_ids: Iterable[int] | None = None) -> dict[int, CourseInfo]:
-    """Return {course id: CourseInfo} for live patients (all of them when ids is None)."""
-    query = (sa.select(TreatmentCourse.id, Patient.id, Patient.timezone,
-                    TreatmentCourse.protocol_version_id)
-             .join(Patient, Patient.id == TreatmentCourse.patient_id)
-             .where(Patient.erased_at.is_(None)))
-    if patient_ids is not None:
-        query = query.where(Patient.id.in_(list(patient_ids)))
-    owners = {cid: (pid, _zone(tz), vid) for cid, pid, tz, vid in plain_rows(db, query)}
-    timelines = _timelines(db, owners)
-    keys = _per_session_keys(db)
-    regions: dict[int, list[str]] = {}
-    for cid, nerve in plain_rows(db, sa.select(CourseRegion.course_id, CourseRegion.nerve)
-                                 .order_by(CourseRegion.id)):
-        if cid in owners:
-            regions.setdefault(cid, []).append(nerve)
-    infos = {}
-    for cid, (pid, tz, vid) in owners.items():
-        first, last, numbers = timelines.get(cid, (None, None, {}))
-        infos[cid] = CourseInfo(pid, tz, first and first.astimezone(tz).date(),
-                                last and last.astimezone(tz).date(),
-                                tuple(dict.fromkeys(regions.get(cid, []))), numbers,
-                                keys.get(vid, frozenset()))
-    return infos
-
-
-def _timelines(db, owners) -> dict[int, tuple[datetime, datetime, dict[int, int]]]:
-    """Return {course: (first performed else first scheduled, last session, {id: number})}."""
-    live: dict[int, list[tuple[datetime, int, str]]] = {}
-    # One timestamp per session (performed, else scheduled): on SQLite each one is parsed from
-    # text, and 5,000 patients have 15,000 sessions.
-    when = sa.type_coerce(sa.func.coalesce(TreatmentSession.performed_at,
-                                           TreatmentSession.scheduled_at), UTCDateTime())
-    rows = plain_rows(db, sa.select(TreatmentSession.course_id, TreatmentSession.id,
-                                    TreatmentSession.status, when)
-                      .where(TreatmentSession.status != "cancelled"))
-    for cid, sid, status, at in rows:
-        if cid in owners:
-            live.setdefault(cid, []).append((at, sid, status))
-    out = {}
-    for cid, sessions in live.items():
-        sessions.sort()
-        performed = [at for at, _, status in sessions if status == "performed"]
-        first = performed[0] if performed else sessions[0][0]
-        out[cid] = (first, sessions[-1][0],
-                    {sid: number for number, (_, sid, _) in enumerate(sessions, start=1)})
-    return out
-
-
-def plain_rows(db: Session, query) -> list:
-    """Run a column query on the session's connection: plain tuples, no ORM row processing."""
-    return db.connection().execute(query).all()
 
 
 @lru_cache(maxsize=4096)
@@ -219,94 +118,3 @@ def cohort_counts(db: Session) -> tuple[int, int]:
     rows = db.exec(select(Patient.synthetic).where(Patient.erased_at.is_(None))).all()
     return len(rows), sum(1 for synthetic in rows if synthetic)
 
-
-def pain_responders(db: Session, patient_ids: list[int] | None = None) -> dict[int, str]:
-    """Return {patient id: responder label} of mean latest pain against mean baseline pain."""
-    infos = course_infos(db, patient_ids)
-    query = (select(SurveyAssignment.course_id, SurveyScore.region_code, SurveyAssignment.due_on,
-                    SurveyScore.value)
-             .join(SurveyAssignment, SurveyAssignment.id == SurveyScore.assignment_id)
-             .where(SurveyScore.outcome == "pain", SurveyScore.value.is_not(None)))
-    if patient_ids is not None:
-        query = query.where(SurveyScore.patient_id.in_(patient_ids))
-    series: dict[tuple[int, int, str], list[tuple[int, float]]] = {}
-    for cid, code, due_on, value in db.exec(query).all():
-        info = infos.get(cid)
-        if info is not None and info.first is not None:
-            key = (info.patient_id, cid, code)
-            series.setdefault(key, []).append(((due_on - info.first).days, value))
-    pairs: dict[int, list[tuple[float, float]]] = {}
-    for (pid, _, _), points in series.items():
-        if len(points) > 1:
-            points.sort()
-            pairs.setdefault(pid, []).append((find_baseline(points), points[-1][1]))
-    return {pid: responder_label(sum(b for b, _ in p) / len(p), sum(v for _, v in p) / len(p),
-                                 "higher_worse", 2.0)
-            for pid, p in pairs.items()}
-
-
-@dataclass(frozen=True)
-class PatientFilters:
-    """The patient list's search and filters, already checked against their allow-lists."""
-
-    q: str = ""
-    nerve: str = ""
-    status: str = ""
-    responder: str = ""
-    flags: bool = False
-    overdue: bool = False
-
-
-def find_patients(db: Session, filters: PatientFilters, *, today: date) -> list[Patient]:
-    """Return live patients matching the search and the database-side filters."""
-    query = select(Patient).where(Patient.erased_at.is_(None))
-    if filters.q:
-        # Escape LIKE wildcards so "%" or "_" typed in the box match themselves.
-        text = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{text}%"
-        query = query.where(or_(Patient.study_code.ilike(like, escape="\\"),
-                                Patient.first_name.ilike(like, escape="\\")))
-    if filters.status:
-        query = query.where(Patient.status == filters.status)
-    if filters.nerve:
-        query = query.where(Patient.id.in_(
-            select(TreatmentCourse.patient_id).join(
-                CourseRegion, CourseRegion.course_id == TreatmentCourse.id)
-            .where(CourseRegion.nerve == filters.nerve)))
-    if filters.flags:
-        query = query.where(Patient.id.in_(open_flag_query()))
-    if filters.overdue:
-        query = query.where(Patient.id.in_(overdue_query(today)))
-    return list(db.exec(query.order_by(Patient.study_code)).all())
-
-
-def open_flag_query():
-    """Return a select of patient ids with an unacknowledged safety flag."""
-    return select(SafetyFlag.patient_id).where(SafetyFlag.acknowledged_at.is_(None))
-
-
-def overdue_query(today: date):
-    """Return a select of patient ids with a follow-up past its due date and not answered."""
-    return select(SurveyAssignment.patient_id).where(SurveyAssignment.status.in_(LIVE),
-                                                     SurveyAssignment.due_on < today)
-
-
-def patient_annotations(db: Session, patient_ids: list[int], *, today: date) -> dict[int, dict]:
-    """Return {patient id: nerves, open flag and overdue counts} for a page of the list."""
-    notes = {pid: {"nerves": [], "flags": 0, "overdue": 0} for pid in patient_ids}
-    if not patient_ids:
-        return notes
-    names = dict(nerves())
-    for pid, nerve in db.exec(
-            select(TreatmentCourse.patient_id, CourseRegion.nerve).distinct()
-            .join(CourseRegion, CourseRegion.course_id == TreatmentCourse.id)
-            .where(TreatmentCourse.patient_id.in_(patient_ids))).all():
-        notes[pid]["nerves"].append(names.get(nerve, nerve))
-    for pid in db.exec(open_flag_query().where(SafetyFlag.patient_id.in_(patient_ids))).all():
-        notes[pid]["flags"] += 1
-    for pid in db.exec(overdue_query(today).where(
-            SurveyAssignment.patient_id.in_(patient_ids))).all():
-        notes[pid]["overdue"] += 1
-    for note in notes.values():
-        note["nerves"].sort()
-    return notes

@@ -19,20 +19,13 @@ from datetime import UTC
 
 from sqlmodel import Session, select
 
-from webapp.dashboards.cohort import course_infos
+from charts.csv_cells import neutralise
+from webapp.care.timelines import course_infos
 from webapp.models import Patient, SurveyAssignment, SurveyScore
 
 COLUMNS = ("study_code", "synthetic", "timepoint_key", "timepoint_label", "due_on",
            "completed_at", "instrument_id", "region_code", "score_id", "outcome", "value",
            "days_since_first_session", "days_since_last_session")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Return a cell value safe for spreadsheets: risky text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _number(value: float | None):

@@ -1,15 +1,10 @@
 """The plotly.js bundle the dashboards load: the pinned "basic" build, or the full one as fallback.
 
-Our charts use only scatter and bar traces, so plotly.js's basic partial bundle (scatter, bar,
-pie: 1.19 MB, ~395 KB gzipped) draws them; the full bundle inside the plotly package is 4.82 MB.
-The basic bundle is not committed (the repository holds only our own files): `nervetrack
-fetch-assets` downloads the npm tarball named by BASIC, checks its sha512 integrity, reads the
-one member it needs from memory and checks that file's sha256 before writing it atomically to
-the asset folder (NERVETRACK_ASSET_DIR, by default ~/.cache/nervetrack).
-
-At run time resolve_bundle() serves the basic file only when it is present, matches the pin and
-the pin's plotly.js version is the one plotly.py draws for; otherwise the full bundle, with one
-warning per process.
+Scatter and bar traces only, so plotly.js's basic bundle (1.19 MB) draws them, not the full
+4.82 MB one. `nervetrack fetch-assets` downloads the npm tarball named by BASIC, checks its
+sha512, reads one member in memory, checks its sha256 and writes it atomically to the asset
+folder. resolve_bundle() serves it only when present, pinned and matching plotly.py's plotly.js
+version; otherwise the full bundle, with one warning per process.
 """
 
 from __future__ import annotations
@@ -30,6 +25,10 @@ import urllib.request
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from plotly.offline.offline import get_plotlyjs_version
+
+from charts.assets import plotly_js_path
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +70,11 @@ BASIC = BundlePin(
 )
 
 
+def megabytes(size: int) -> str:
+    """Return a byte count as '1.19 MB'."""
+    return f"{size / 1e6:.2f} MB"
+
+
 def default_asset_dir() -> Path:
     """Return $XDG_CACHE_HOME/nervetrack, or ~/.cache/nervetrack."""
     cache = os.environ.get("XDG_CACHE_HOME", "")
@@ -86,8 +90,6 @@ def asset_dir_of(config) -> Path:
 
 def plotlyjs_version() -> str:
     """Return the plotly.js version bundled with (and drawn for by) the installed plotly.py."""
-    from plotly.offline.offline import get_plotlyjs_version
-
     return get_plotlyjs_version()
 
 
@@ -114,9 +116,6 @@ def _one_line(exc) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-# -- download --------------------------------------------------------------------------------
-
-
 def _read_capped(response, url: str, pin: BundlePin, timeout: float) -> bytes:
     """Read the whole body: at most pin.max_download bytes, within about `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -129,7 +128,7 @@ def _read_capped(response, url: str, pin: BundlePin, timeout: float) -> bytes:
             raise BundleError(f"downloading {url} took longer than {timeout:g} s")
         chunks.append(chunk)
     expected = response.headers.get("Content-Length")
-    if expected and expected.isdigit() and int(expected) != total:
+    if expected and expected.isascii() and expected.isdigit() and int(expected) != total:
         raise BundleError(f"cannot download {url}: the connection closed after {total:,} of "
                           f"{int(expected):,} bytes")
     return b"".join(chunks)
@@ -227,9 +226,6 @@ def fetch_basic_bundle(asset_dir: Path | str, *, url: str | None = None, timeout
     return path
 
 
-# -- serving ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, eq=False)
 class Bundle:
     """The plotly.js file served to browsers; bytes and gzip are read once, on first use."""
@@ -279,8 +275,6 @@ def _basic_problem(path: Path, pin: BundlePin, sha256: str | None, js_version: s
 
 def resolve_bundle(asset_dir: Path | str, pin: BundlePin | None = None) -> Bundle:
     """Return the basic bundle if it is present, verified and version-matched; else the full one."""
-    from charts.assets import plotly_js_path
-
     pin = pin or BASIC
     js_version = plotlyjs_version()
     path = Path(asset_dir) / pin.filename

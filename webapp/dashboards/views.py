@@ -20,9 +20,8 @@ from sqlmodel import select
 from charts.assets import figure_payload
 from charts.cohort import MIN_PLOTTED_N, VISIBLE_NERVES, build_cohort_view
 from webapp import audit
-from webapp.auth.security import role_required
+from webapp.auth.security import live_patient_or_404, role_required
 from webapp.care.forms import AcknowledgeForm
-from webapp.care.views import live_patient_or_404
 from webapp.dashboards.cohort import COHORT_OUTCOMES, cohort_counts, cohort_rows
 from webapp.dashboards.export import export_csv, export_rows
 from webapp.dashboards.plotly_bundle import bundle_for

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import click
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from scheduler.process import start_background_scheduler
 from webapp import create_app
-from webapp.cli.assets import bundle_for_demo
+from webapp.dashboards import plotly_bundle
 from webapp.db import get_engine, get_session
 from webapp.demo.accounts import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
 from webapp.demo.seed import demo_patient_link, seed_demo
 from webapp.migrate import upgrade
+
+DEMO_TIMEOUT_S = 5  # the demo tries the bundle download briefly; offline it serves the full one
 
 
 def register(cli: click.Group) -> None:
@@ -61,3 +65,18 @@ def _serve(app, host: str, port: int) -> None:
     start_background_scheduler(app)
     # Not app.run(): Flask ignores it inside its own CLI. The demo serves with werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def bundle_for_demo(app, *, timeout: float = DEMO_TIMEOUT_S, url: str | None = None,
+                    opener=urllib.request.urlopen) -> str:
+    """Fetch the basic bundle if absent (briefly; offline is fine); return the line to print."""
+    folder = plotly_bundle.asset_dir_of(app.config)
+    problem = ""
+    if plotly_bundle.installed_bundle(folder) is None:
+        try:
+            plotly_bundle.fetch_basic_bundle(folder, url=url, timeout=timeout, opener=opener)
+        except plotly_bundle.BundleError as exc:
+            problem = f" (basic bundle unavailable: {exc}; run `nervetrack fetch-assets` later)"
+    bundle = plotly_bundle.bundle_for(app)
+    return (f"  dashboards serve the {bundle.kind} plotly.js {bundle.version} bundle, "
+            f"{plotly_bundle.megabytes(bundle.size)}{problem}")

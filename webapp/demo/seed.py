@@ -15,23 +15,20 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from webapp.auth.users import create_user
-from webapp.care.records import (
-    add_treatment_session,
-    enrol_patient,
-    ensure_default_protocol,
-    record_procedure,
-)
+from webapp.care.records import add_treatment_session, record_procedure
 from webapp.demo.accounts import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
 from webapp.demo.answers import Trajectory, answer_assignment
+from webapp.followup import outbox
 from webapp.followup.replan import replan_course
 from webapp.models import (
     Patient,
-    Reminder,
     StaffUser,
     SurveyAssignment,
     TreatmentCourse,
     TreatmentSession,
 )
+from webapp.patients.enrolment import enrol_patient
+from webapp.protocols.store import ensure_default_protocol
 from webapp.survey.links import issue_link, link_url
 
 SEED = 20251007
@@ -242,7 +239,7 @@ def _play_history(session: Session, course: TreatmentCourse, p: PlannedPatient,
     for row in rows:
         if row.opens_at > now:
             continue
-        _mark_reminders_sent(session, row, now)
+        outbox.record_sent_history(session, row.id, now=now)
         if row.closes_at > now:
             row.status = "open"
             session.add(row)
@@ -265,15 +262,6 @@ def _adverse_slot(session: Session, course: TreatmentCourse, p: PlannedPatient) 
     ids = session.exec(select(TreatmentSession.id).where(TreatmentSession.course_id == course.id)
                        .order_by(TreatmentSession.scheduled_at)).all()
     return f"after-session:{ids[p.adverse_week]}" if p.adverse_week < len(ids) else None
-
-
-def _mark_reminders_sent(session: Session, row: SurveyAssignment, now: datetime) -> None:
-    for reminder in session.exec(select(Reminder).where(Reminder.assignment_id == row.id,
-                                                        Reminder.status == "pending")).all():
-        if reminder.send_at <= now:
-            reminder.status, reminder.sent_at, reminder.attempts = "sent", reminder.send_at, 1
-            reminder.message_id = f"<demo-{reminder.id}@nervetrack.invalid>"
-            session.add(reminder)
 
 
 def demo_patient_link(*, session: Session, base_url: str, now: datetime | None = None) -> str:

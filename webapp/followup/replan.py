@@ -22,8 +22,11 @@ from scheduler.plan_model import (
 from scheduler.planner import plan_followups
 from scheduler.protocol import Protocol, ProtocolError, parse_protocol
 from scheduler.reconcile import reconcile
-from webapp.audit import add_event
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, is_manual, reminder_slot_key
+from webapp.audit import Actor, add_event
+from webapp.followup import outbox
 from webapp.models import (
+    CourseRegion,
     Patient,
     ProtocolVersion,
     Reminder,
@@ -31,8 +34,6 @@ from webapp.models import (
     TreatmentCourse,
     TreatmentSession,
 )
-
-LIVE_ASSIGNMENT = ("pending", "open", "in_progress")
 
 
 @dataclass
@@ -45,16 +46,6 @@ class ReplanResult:
     reminders_cancelled: int = 0
     error: str | None = None
     changes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who caused a re-plan, for the audit trail."""
-
-    actor_type: str = "system"
-    actor_id: int | None = None
-    actor_label: str | None = None
-    ip: str | None = None
 
 
 def planning_status(patient: Patient, course: TreatmentCourse) -> str:
@@ -77,8 +68,6 @@ def course_timeline(session: Session, course: TreatmentCourse, patient: Patient)
 
 def course_region_codes(session: Session, course_id: int) -> list[str]:
     """Return the region codes under treatment in a course, in the order they were added."""
-    from webapp.models import CourseRegion
-
     rows = session.exec(select(CourseRegion).where(CourseRegion.course_id == course_id)
                         .order_by(CourseRegion.id)).all()
     return [r.region_code for r in rows]
@@ -90,17 +79,10 @@ def course_protocol(session: Session, course: TreatmentCourse) -> Protocol:
     return parse_protocol(version.definition)
 
 
-def reminder_slot_key(course_id: int, planned_key: str, send_at: datetime) -> str:
-    """Return the outbox's unique key: one reminder per course, step, channel and send time.
-
-    The send time is part of the key, so a reminder that moves (a session moved, a new time
-    zone, a new reminder time) is a new row and the old one is cancelled, while a reminder that
-    was sent is never added again.
-    """
-    return f"c{course_id}/{planned_key}@{send_at:%Y%m%dT%H%MZ}"
-
-
-MANUAL_PREFIXES = ("relink/", "resend/")
+def mark_for_replan(session: Session, course: TreatmentCourse) -> None:
+    """Flag a course whose timeline or protocol changed; the next re-plan pass picks it up."""
+    course.needs_replan = True
+    session.add(course)
 
 
 def replan_course(session: Session, course_id: int, *, now: datetime,
@@ -181,7 +163,7 @@ def _sync_reminders(session, course, row: SurveyAssignment, planned, now, result
     """Make the pending reminders of one assignment equal to the planned ones."""
     rows = {r.slot_key: r for r in session.exec(select(Reminder).where(
         Reminder.assignment_id == row.id)).all()}
-    live = row.status in LIVE_ASSIGNMENT and planned is not None
+    live = row.status in LIVE_ASSIGNMENT_STATUSES and planned is not None
     wanted = {}
     if live:
         for r in planned.reminders:
@@ -189,20 +171,17 @@ def _sync_reminders(session, course, row: SurveyAssignment, planned, now, result
     for key, reminder in rows.items():
         if reminder.status != "pending" or key in wanted or _left_alone(reminder, live, now):
             continue
-        reminder.status = "cancelled"
-        session.add(reminder)
+        outbox.cancel(session, reminder)
         result.reminders_cancelled += 1
     for key, r in wanted.items():
         existing = rows.get(key)
         if existing is None:
-            session.add(Reminder(slot_key=key, assignment_id=row.id, patient_id=row.patient_id,
-                                 channel=r.channel, send_at=r.send_at, next_attempt_at=r.send_at,
-                                 created_at=now))
+            outbox.add_planned(session, slot_key=key, assignment=row, channel=r.channel,
+                               send_at=r.send_at, now=now)
             result.reminders_added += 1
         elif existing.status == "cancelled" and r.send_at > now:
             # Planned again (e.g. after a pause): revive it; a sent one is never sent twice.
-            existing.status, existing.next_attempt_at, existing.attempts = "pending", r.send_at, 0
-            session.add(existing)
+            outbox.revive(session, existing, r.send_at)
             result.reminders_added += 1
 
 
@@ -210,7 +189,7 @@ def _left_alone(reminder: Reminder, live: bool, now: datetime) -> bool:
     """Pending rows a re-plan must not cancel while the assignment is live."""
     if not live:
         return False
-    if reminder.slot_key.startswith(MANUAL_PREFIXES):
+    if is_manual(reminder.slot_key):
         return True  # a coordinator's "send again" or a patient's fresh-link request
     return reminder.send_at <= now  # already due: the dispatcher's to send or expire
 

@@ -10,25 +10,27 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from scheduler.localtime import local_instant
 from scheduler.plan_model import CourseInfo, Plan, SessionInfo
 from scheduler.planner import plan_followups
 from scheduler.protocol import parse_protocol
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES
 from surveys.catalogue import Region, load_regions
-from webapp.care.records import CareError, add_treatment_session, check_regions, enrol_patient
-from webapp.followup.replan import Actor, ReplanResult, replan_course
-from webapp.followup.worklist import LIVE
+from webapp.audit import Actor
+from webapp.care.records import CareError, add_treatment_session
+from webapp.followup import outbox
+from webapp.followup.replan import ReplanResult, mark_for_replan, replan_course
 from webapp.models import (
     ContactLog,
     Patient,
-    Protocol,
     ProtocolVersion,
     Reminder,
     SurveyAssignment,
     TreatmentCourse,
 )
+from webapp.patients.enrolment import check_regions, enrol_patient
 
 # action -> (statuses it may start from, status it leads to)
 STATUS_ACTIONS = {
@@ -48,19 +50,6 @@ def regions_by_limb() -> dict[str, list[Region]]:
     for region in load_regions():
         groups.setdefault(region.limb, []).append(region)
     return groups
-
-
-def latest_versions(session: Session) -> list[tuple[Protocol, ProtocolVersion]]:
-    """The newest version of each protocol that is not archived, by protocol name."""
-    newest = (select(ProtocolVersion.protocol_id, func.max(ProtocolVersion.version).label("v"))
-              .group_by(ProtocolVersion.protocol_id).subquery())
-    rows = session.exec(
-        select(Protocol, ProtocolVersion)
-        .join(ProtocolVersion, ProtocolVersion.protocol_id == Protocol.id)
-        .join(newest, (newest.c.protocol_id == ProtocolVersion.protocol_id)
-              & (newest.c.v == ProtocolVersion.version))
-        .where(Protocol.archived.is_(False)).order_by(Protocol.name)).all()
-    return list(rows)
 
 
 def preview_rows(plan: Plan, tz: ZoneInfo) -> list[dict]:
@@ -130,8 +119,7 @@ def replan_patient(session: Session, patient: Patient, *, now: datetime,
                            .where(TreatmentCourse.patient_id == patient.id)).all()
     results = []
     for course in courses:
-        course.needs_replan = True
-        session.add(course)
+        mark_for_replan(session, course)
         session.flush()
         results.append(replan_course(session, course.id, now=now, actor=actor))
     return results
@@ -150,25 +138,9 @@ def change_status(session: Session, patient: Patient, action: str, *, now: datet
     session.add(patient)
     session.flush()
     if action == "resume":
-        _revive_future_reminders(session, patient, now)
+        outbox.revive_future(session, patient.id, now)
     replan_patient(session, patient, now=now, actor=actor)
     return before
-
-
-def _revive_future_reminders(session: Session, patient: Patient, now: datetime) -> None:
-    """Un-cancel future reminders of live follow-ups so the re-plan can keep the wanted ones.
-
-    Why: the re-plan never re-adds a reminder whose slot key already exists, even a cancelled
-    one, so without this a paused-then-resumed patient would get no reminders for windows
-    planned before the pause. The re-plan cancels again every revived row it does not want.
-    """
-    rows = session.exec(select(Reminder).join(SurveyAssignment).where(
-        Reminder.patient_id == patient.id, Reminder.status == "cancelled",
-        Reminder.send_at > now, SurveyAssignment.status.in_(LIVE))).all()
-    for row in rows:
-        row.status = "pending"
-        session.add(row)
-    session.flush()
 
 
 def update_contact(session: Session, patient: Patient, values: dict, *, now: datetime,
@@ -183,26 +155,9 @@ def update_contact(session: Session, patient: Patient, values: dict, *, now: dat
     session.add(patient)
     session.flush()
     if REPLAN_FIELDS & set(changed):
-        _retire_future_reminders(session, patient, now)
+        outbox.retire_future(session, patient.id, now)
         replan_patient(session, patient, now=now, actor=actor)
     return changed
-
-
-def _retire_future_reminders(session: Session, patient: Patient, now: datetime) -> None:
-    """Cancel the patient's future pending reminders under a new key, so the re-plan remakes them.
-
-    Why: the re-plan keys a reminder by the UTC date its window opens, so after a time zone
-    change that keeps that date it would keep the old zone's send time. Renaming frees the key
-    and keeps the cancelled row as history.
-    """
-    rows = session.exec(select(Reminder).where(Reminder.patient_id == patient.id,
-                                               Reminder.status == "pending",
-                                               Reminder.send_at > now)).all()
-    for row in rows:
-        row.status = "cancelled"
-        row.slot_key = f"{row.slot_key}~retired{now:%Y%m%d%H%M%S}"[:160]
-        session.add(row)
-    session.flush()
 
 
 def request_resend(session: Session, assignment: SurveyAssignment, patient: Patient, *,
@@ -210,19 +165,17 @@ def request_resend(session: Session, assignment: SurveyAssignment, patient: Pati
     """Queue one reminder for now on the patient's preferred channel (the dispatcher sends it)."""
     if patient.status != "active":
         raise CareError(f"The patient is {patient.status}: no reminder can be sent.")
-    if assignment.status not in LIVE or not assignment.opens_at <= now < assignment.closes_at:
+    if assignment.status not in LIVE_ASSIGNMENT_STATUSES \
+            or not assignment.opens_at <= now < assignment.closes_at:
         raise CareError("This follow-up is not open now: there is nothing to remind about.")
     channel = patient.preferred_channel
     if not (patient.email if channel == "email" else patient.phone):
         raise CareError(f"No {'email address' if channel == 'email' else 'phone number'} "
                         "on file for the preferred channel.")
-    slot_key = f"resend/{assignment.id}/{now:%Y%m%d%H%M%S}"
-    if session.exec(select(Reminder.id).where(Reminder.slot_key == slot_key)).first():
+    reminder = outbox.queue_resend(session, assignment_id=assignment.id, patient_id=patient.id,
+                                   channel=channel, now=now)
+    if reminder is None:
         raise CareError("A reminder for this follow-up was queued a moment ago.")
-    reminder = Reminder(slot_key=slot_key, assignment_id=assignment.id, patient_id=patient.id,
-                        channel=channel, send_at=now, next_attempt_at=now, created_at=now)
-    session.add(reminder)
-    session.flush()
     return reminder
 
 

@@ -10,9 +10,9 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from webapp import audit
-from webapp.auth.security import role_required
+from webapp.auth.security import live_patient_or_404, role_required
 from webapp.db import get_session
-from webapp.models import Patient, utcnow
+from webapp.models import utcnow
 from webapp.patients.data_rights import erase_patient, export_patient
 
 bp = Blueprint("data_rights", __name__, url_prefix="/coordinate/patients",
@@ -28,18 +28,11 @@ class EraseForm(FlaskForm):
                           validators=[DataRequired(), Length(max=32)])
 
 
-def _patient_or_404(patient_id: int) -> Patient:
-    patient = get_session().get(Patient, patient_id)
-    if patient is None or patient.erased_at is not None:
-        abort(404)
-    return patient
-
-
 @bp.route("/<int:patient_id>/data")
 @role_required("coordinator")
 def show_data_rights(patient_id: int):
     """Offer the export and erasure of one patient's data."""
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     return render_template("data_rights/show_data_rights.html", patient=patient,
                            export_form=ExportForm(), erase_form=EraseForm(),
                            keeps_answers=current_app.config["ERASE_KEEPS_ANONYMISED_ANSWERS"])
@@ -49,7 +42,7 @@ def show_data_rights(patient_id: int):
 @role_required("coordinator")
 def export_data(patient_id: int):
     """Download everything held about the patient as JSON (audited)."""
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     if not ExportForm().validate_on_submit():
         abort(400)
     db = get_session()
@@ -67,7 +60,7 @@ def export_data(patient_id: int):
 @role_required("coordinator")
 def erase_data(patient_id: int):
     """Erase the patient after the coordinator types their study code (audited)."""
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     form = EraseForm()
     if not form.validate_on_submit() or form.confirm.data.strip() != patient.study_code:
         form.confirm.errors = list(form.confirm.errors) or [

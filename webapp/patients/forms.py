@@ -21,8 +21,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from webapp.care.records import CareError, check_timezone
+from webapp.care.records import CareError
 from webapp.models import CHANNELS
+from webapp.patients.enrolment import check_timezone
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164_RE = r"^\+[1-9]\d{6,14}$"
@@ -30,24 +31,6 @@ LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 STUDY_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
 CHANNEL_CHOICES = [SelectChoice(c, "Email" if c == "email" else "SMS (text message)")
                    for c in CHANNELS]
-
-
-class ActionForm(FlaskForm):
-    """An empty form: only its CSRF token matters."""
-
-
-class ProtocolForm(FlaskForm):
-    """A protocol definition edited as JSON text (the name field only when creating)."""
-
-    name = StringField("Protocol name", validators=[Optional(), Length(max=120)])
-    definition = TextAreaField("Definition (JSON)", validators=[DataRequired()])
-
-
-class MovePatientsForm(FlaskForm):
-    """Courses to move to a newer protocol version (choices set by the view)."""
-
-    course_ids = SelectMultipleField("Courses", coerce=int, validate_choice=False)
-    scope = HiddenField()
 
 
 def _check_zone(_form, field) -> None:

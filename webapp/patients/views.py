@@ -13,20 +13,11 @@ from wtforms.fields.choices import SelectChoice
 from scheduler.plan_model import PlanError
 from surveys.catalogue import load_regions
 from webapp import audit
-from webapp.auth.security import role_required
-from webapp.care.records import CareError, ensure_default_protocol
+from webapp.audit import request_actor
+from webapp.auth.security import ActionForm, live_patient_or_404, role_required
+from webapp.care.records import CareError
 from webapp.db import get_session
-from webapp.followup.replan import Actor
-from webapp.followup.worklist import (
-    CATEGORIES,
-    completion_rates,
-    contact_history,
-    patient_schedule,
-    patient_summaries,
-    reminder_history,
-    timepoint_keys,
-    worklist_rows,
-)
+from webapp.followup.worklist import CATEGORIES, completion_rates, timepoint_keys, worklist_rows
 from webapp.models import Patient, StaffUser, SurveyAssignment, utcnow
 from webapp.patients.actions import (
     CONTACT_FIELDS,
@@ -36,29 +27,23 @@ from webapp.patients.actions import (
     add_contact,
     change_status,
     enrol,
-    latest_versions,
     preview_plan,
     preview_rows,
     regions_by_limb,
     request_resend,
     update_contact,
 )
-from webapp.patients.forms import ActionForm, ContactDetailsForm, ContactLogForm, EnrolmentForm
+from webapp.patients.forms import ContactDetailsForm, ContactLogForm, EnrolmentForm
+from webapp.patients.queries import (
+    contact_history,
+    patient_schedule,
+    patient_summaries,
+    reminder_history,
+)
+from webapp.protocols.store import ensure_default_protocol, latest_versions
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinate", template_folder="templates")
 CSS = "coordinator.css"
-
-
-def staff_actor() -> Actor:
-    """The signed-in coordinator, for re-plan audit events."""
-    return Actor("staff", current_user.id, current_user.email, request.remote_addr)
-
-
-def _patient_or_404(patient_id: int) -> Patient:
-    patient = get_session().get(Patient, patient_id)
-    if patient is None or patient.erased_at is not None:
-        abort(404)
-    return patient
 
 
 def _worklist_filters() -> tuple[dict, list[str]]:
@@ -130,7 +115,7 @@ def render_patient(patient: Patient, *, status: int = 200, errors=None, contact_
 def show_patient(patient_id: int):
     """Show a patient's contact details, schedule, reminders and contact log (audited)."""
     db = get_session()
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     audit.record(db, "patient_viewed", record_type="patient", record_id=patient.id,
                  patient_id=patient.id, detail={"page": "coordinator"})
     db.commit()
@@ -142,12 +127,12 @@ def show_patient(patient_id: int):
 def update_contact_details(patient_id: int):
     """Change how a patient is reached; a zone or channel change re-plans reminders."""
     db = get_session()
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     form = ContactDetailsForm()
     if not form.validate_on_submit():
         return render_patient(patient, status=400, contact_form=form)
     values = {f: (getattr(form, f).data or "").strip() or None for f in CONTACT_FIELDS}
-    changed = update_contact(db, patient, values, now=utcnow(), actor=staff_actor())
+    changed = update_contact(db, patient, values, now=utcnow(), actor=request_actor())
     if changed:
         audit.record(db, "patient_contact_updated", record_type="patient", record_id=patient.id,
                      patient_id=patient.id, detail={"fields": changed})
@@ -161,12 +146,12 @@ def update_contact_details(patient_id: int):
 def change_patient_status(patient_id: int):
     """Pause, resume, withdraw or discharge a patient, then re-plan their follow-ups."""
     db = get_session()
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     action = request.form.get("action", "")
     try:
-        before = change_status(db, patient, action, now=utcnow(), actor=staff_actor())
+        before = change_status(db, patient, action, now=utcnow(), actor=request_actor())
     except CareError as exc:
         db.rollback()
         return render_patient(patient, status=400, errors=[str(exc)])
@@ -188,7 +173,7 @@ def _back(patient: Patient):
 def log_contact(patient_id: int):
     """Log a phone call or a note (from the worklist or the patient page)."""
     db = get_session()
-    patient = _patient_or_404(patient_id)
+    patient = live_patient_or_404(patient_id)
     form = ContactLogForm()
     if not form.validate_on_submit():
         return render_patient(patient, status=400, log_form=form)
@@ -216,7 +201,7 @@ def resend_reminder(assignment_id: int):
     assignment = db.get(SurveyAssignment, assignment_id)
     if assignment is None:
         abort(404)
-    patient = _patient_or_404(assignment.patient_id)
+    patient = live_patient_or_404(assignment.patient_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     now = utcnow()
@@ -295,7 +280,7 @@ def _attach_error(form: EnrolmentForm, errors: list[str], message: str) -> None:
 
 def _save_enrolment(enrolment: Enrolment):
     db = get_session()
-    course = enrol(db, enrolment, now=utcnow(), actor=staff_actor())
+    course = enrol(db, enrolment, now=utcnow(), actor=request_actor())
     audit.record(db, "patient_enrolled", record_type="patient", record_id=course.patient_id,
                  patient_id=course.patient_id,
                  detail={"course_id": course.id, "protocol_version_id": course.protocol_version_id,

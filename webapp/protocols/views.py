@@ -8,14 +8,25 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlmodel import select
 
-from scheduler.protocol import ProtocolError, load_default_protocol, parse_protocol
+from scheduler.protocol import (
+    ProtocolError,
+    load_default_protocol,
+    parse_protocol,
+    protocol_to_dict,
+)
 from webapp import audit
+from webapp.audit import request_actor
 from webapp.auth.security import role_required
-from webapp.care.records import add_protocol_version, ensure_default_protocol, latest_version
 from webapp.db import get_session
-from webapp.followup.replan import Actor, replan_course
-from webapp.models import Patient, Protocol, ProtocolVersion, TreatmentCourse, utcnow
-from webapp.patients.forms import MovePatientsForm, ProtocolForm
+from webapp.models import Protocol, ProtocolVersion, utcnow
+from webapp.protocols.forms import MovePatientsForm, ProtocolForm
+from webapp.protocols.store import (
+    add_protocol_version,
+    ensure_default_protocol,
+    latest_version,
+    move_courses,
+    older_courses,
+)
 from webapp.survey.instruments import get_library
 
 bp = Blueprint("protocols", __name__, url_prefix="/coordinate/protocols",
@@ -89,8 +100,6 @@ def _starting_definition(source: str | None) -> dict:
         return dict(_version_or_404(int(source)).definition)
     if source == "scratch":
         return dict(SCRATCH)
-    from scheduler.protocol import protocol_to_dict
-
     return protocol_to_dict(load_default_protocol())
 
 
@@ -162,19 +171,6 @@ def edit_protocol(protocol_id: int):
                            instruments=sorted(_known_instruments())), status
 
 
-def _older_courses(version: ProtocolVersion) -> list[tuple[TreatmentCourse, Patient, int]]:
-    """Active courses of live patients on older versions of this version's protocol."""
-    rows = get_session().exec(
-        select(TreatmentCourse, Patient, ProtocolVersion.version)
-        .join(Patient, Patient.id == TreatmentCourse.patient_id)
-        .join(ProtocolVersion, ProtocolVersion.id == TreatmentCourse.protocol_version_id)
-        .where(ProtocolVersion.protocol_id == version.protocol_id,
-               ProtocolVersion.version < version.version,
-               TreatmentCourse.status == "active", Patient.erased_at.is_(None))
-        .order_by(Patient.study_code)).all()
-    return list(rows)
-
-
 @bp.route("/versions/<int:version_id>")
 @role_required("coordinator")
 def show_version(version_id: int):
@@ -186,7 +182,7 @@ def _render_version(version: ProtocolVersion, form=None, errors=None, status: in
     proto = _protocol_or_404(version.protocol_id)
     parsed = parse_protocol(version.definition)
     return render_template("protocols/show_version.html", version=version, protocol=proto,
-                           parsed=parsed, older=_older_courses(version), form=form or
+                           parsed=parsed, older=older_courses(get_session(), version), form=form or
                            MovePatientsForm(), errors=errors or [],
                            newest=latest_version(get_session(), proto.id)), status
 
@@ -199,29 +195,15 @@ def move_patients(version_id: int):
     form = MovePatientsForm()
     if not form.validate_on_submit():
         abort(400)
-    older = {course.id: course for course, _p, _v in _older_courses(version)}
+    older = {course.id: course for course, _p, _v in older_courses(get_session(), version)}
     chosen = list(older) if form.scope.data == "all" else form.course_ids.data or []
     if not chosen or any(cid not in older for cid in chosen):
         return _render_version(version, form, ["Choose at least one course still on an older "
                                                "version of this protocol."], 400)
-    _move_courses(version, [older[cid] for cid in chosen])
+    db = get_session()
+    move_courses(db, version, [older[cid] for cid in chosen], now=utcnow(),
+                 actor=request_actor())
+    db.commit()
     flash(f"Moved {len(chosen)} course(s) to version {version.version}.", "info")
     return redirect(url_for("protocols.show_version", version_id=version.id))
 
-
-def _move_courses(version: ProtocolVersion, courses: list[TreatmentCourse]) -> None:
-    db = get_session()
-    now = utcnow()
-    actor = Actor("staff", current_user.id, current_user.email, request.remote_addr)
-    for course in courses:
-        before = course.protocol_version_id
-        course.protocol_version_id = version.id
-        course.needs_replan = True
-        course.updated_at = now
-        db.add(course)
-        db.flush()
-        audit.record(db, "course_protocol_changed", record_type="treatment_course",
-                     record_id=course.id, patient_id=course.patient_id,
-                     detail={"from_version_id": before, "to_version_id": version.id})
-        replan_course(db, course.id, now=now, actor=actor)
-    db.commit()

@@ -14,8 +14,8 @@ from surveys.safety import evaluate_flags
 from surveys.schema import Instrument
 from surveys.scoring import score_answers
 from webapp.audit import add_event
+from webapp.followup import outbox
 from webapp.models import (
-    Reminder,
     SafetyFlag,
     SurveyAssignment,
     SurveyResponse,
@@ -74,10 +74,7 @@ def complete_assignment(session: Session, *, assignment: SurveyAssignment,
     """Mark an assignment completed, stop its reminders and raise any safety flags."""
     assignment.status, assignment.completed_at, assignment.updated_at = "completed", now, now
     session.add(assignment)
-    for reminder in session.exec(select(Reminder).where(
-            Reminder.assignment_id == assignment.id, Reminder.status == "pending")).all():
-        reminder.status = "cancelled"
-        session.add(reminder)
+    outbox.cancel_pending(session, assignment.id)
     responses = session.exec(select(SurveyResponse).where(
         SurveyResponse.assignment_id == assignment.id)).all()
     flags = []

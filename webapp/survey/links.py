@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, RELINK_PREFIX
 from webapp.audit import add_event
 from webapp.auth.signin_sessions import hash_token
+from webapp.followup import outbox
 from webapp.models import Patient, PatientToken, Reminder, SurveyAssignment
 
-LIVE_STATUSES = ("pending", "open", "in_progress")
-RELINK_PREFIX = "relink/"
 RELINK_LIMIT = 3  # fresh-link requests queued per patient per RELINK_WINDOW
 RELINK_WINDOW = timedelta(hours=1)
 MIN_PHONE_DIGITS = 6
@@ -64,7 +64,7 @@ def open_assignments(db: Session, patient_id: int, now: datetime) -> list[Survey
     """Return the patient's assignments whose window is open now, soonest deadline first."""
     return list(db.exec(select(SurveyAssignment).where(
         SurveyAssignment.patient_id == patient_id,
-        SurveyAssignment.status.in_(LIVE_STATUSES),
+        SurveyAssignment.status.in_(LIVE_ASSIGNMENT_STATUSES),
         SurveyAssignment.opens_at <= now, SurveyAssignment.closes_at > now)
         .order_by(SurveyAssignment.closes_at, SurveyAssignment.id)).all())
 
@@ -112,13 +112,10 @@ def request_fresh_link(db: Session, address: str, now: datetime) -> Reminder | N
     due = open_assignments(db, patient.id, now)
     if not due or _recent_relinks(db, patient.id, now) >= RELINK_LIMIT:
         return None
-    slot_key = f"{RELINK_PREFIX}{due[0].id}/{now:%Y%m%d%H%M%S.%f}"
-    if db.exec(select(Reminder.id).where(Reminder.slot_key == slot_key)).first():
+    reminder = outbox.queue_relink(db, assignment_id=due[0].id, patient_id=patient.id,
+                                   channel=_channel(patient), now=now)
+    if reminder is None:
         return None
-    reminder = Reminder(slot_key=slot_key, assignment_id=due[0].id, patient_id=patient.id,
-                        channel=_channel(patient), send_at=now, next_attempt_at=now,
-                        created_at=now)
-    db.add(reminder)
     add_event(db, "patient_relink_queued", actor_type="patient", actor_id=patient.id,
               record_type="survey_assignment", record_id=due[0].id, patient_id=patient.id)
     return reminder

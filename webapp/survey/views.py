@@ -23,6 +23,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from charts.sparkline import render_sparkline_svg
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES
 from surveys import render_body_map_svg, validate_answers
 from webapp import audit
 from webapp.auth import signin_sessions
@@ -30,7 +31,7 @@ from webapp.db import get_session
 from webapp.models import SurveyAssignment, utcnow
 from webapp.survey.answers import complete_assignment, save_answers
 from webapp.survey.instruments import get_library
-from webapp.survey.links import LIVE_STATUSES, open_assignments, redeem_link, request_fresh_link
+from webapp.survey.links import open_assignments, redeem_link, request_fresh_link
 from webapp.survey.pages import (
     Page,
     as_form_values,
@@ -80,7 +81,7 @@ def _own_assignment(assignment_id: int, patient_id: int | None) -> SurveyAssignm
 
 
 def _is_open(row: SurveyAssignment, now) -> bool:
-    return row.status in LIVE_STATUSES and row.opens_at <= now < row.closes_at
+    return row.status in LIVE_ASSIGNMENT_STATUSES and row.opens_at <= now < row.closes_at
 
 
 def _open_assignment(assignment_id: int, now) -> SurveyAssignment:

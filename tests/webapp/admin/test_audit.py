@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, login
+from tests.support.web import STAFF_PASSWORD, login
 from webapp.audit import add_event
 from webapp.models import AuditEvent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from tests.conftest import csrf_token
+from tests.support.web import csrf_token
 from webapp.models import AuditEvent, StaffUser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, login
+from tests.support.web import STAFF_PASSWORD, login
 
 PAGES = [("anonymous", "/login"), ("anonymous", "/p/"), ("anonymous", "/nowhere"),
          ("clinician", "/clinic/patients"), ("coordinator", "/coordinate/worklist"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.models import AuditEvent, AuthSession, LoginFailure
 
 ROLE_LANDING = [

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, login
+from tests.support.web import STAFF_PASSWORD, login
 from webapp import create_app
 from webapp.models import AuthSession
 

@@ -6,7 +6,7 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from tests.conftest import SECRET_RE, STAFF_PASSWORD, csrf_token, login, submit_code
+from tests.support.web import SECRET_RE, STAFF_PASSWORD, csrf_token, login, submit_code
 from webapp.models import AuditEvent, StaffUser
 
 

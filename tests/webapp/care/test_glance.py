@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_course
-from tests.test_clinician_trajectory import MEDIAN, ULNAR, build_patient
+from tests.support.factories import make_course
+from tests.support.trajectory import MEDIAN, ULNAR, build_patient
 from webapp.care.trajectory import at_a_glance, region_label
 
 

@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.factories import make_course, planned_course
-from webapp.care.records import CareError, enrol_patient, ensure_default_protocol
+from tests.support.factories import make_course, planned_course
+from webapp.care.records import CareError
 from webapp.followup.replan import replan_course
 from webapp.models import AuditEvent, Patient, Reminder, SurveyAssignment, TreatmentSession
+from webapp.patients.enrolment import enrol_patient
+from webapp.protocols.store import ensure_default_protocol
 
 
 def test_default_protocol_is_created_once(db):

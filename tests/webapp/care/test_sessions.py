@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import make_course, planned_course
+from tests.support.factories import make_course, planned_course
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.care.records import add_treatment_session, record_procedure
 from webapp.models import (
     AuditEvent,

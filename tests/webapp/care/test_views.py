@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, login
-from tests.factories import make_course
-from tests.test_clinician_trajectory import build_patient
+from tests.support.factories import make_course
+from tests.support.pages import figures_of, scripts_of
+from tests.support.trajectory import build_patient
+from tests.support.web import STAFF_PASSWORD, login
 from webapp.models import AuditEvent, Patient, SafetyFlag
-
-FIG_RE = re.compile(r'<script type="application/json" id="fig-([a-z_]+)">(.*?)</script>', re.S)
-
-
-class ScriptTags(HTMLParser):
-    """Collect the attributes of every <script> element."""
-
-    def __init__(self):
-        super().__init__()
-        self.scripts: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script":
-            self.scripts.append(dict(attrs))
-
-
-def scripts_of(html: str) -> list[dict]:
-    parser = ScriptTags()
-    parser.feed(html)
-    return parser.scripts
-
-
-def figures_of(html: str) -> dict[str, dict]:
-    """Parse every JSON figure out of a page."""
-    return {name: json.loads(body) for name, body in FIG_RE.findall(html)}
 
 
 @pytest.fixture

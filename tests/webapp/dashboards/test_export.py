@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, login
-from tests.test_clinician_trajectory import MEDIAN, build_patient
-from webapp.dashboards.export import COLUMNS, export_csv, neutralise
+from charts.csv_cells import neutralise
+from tests.support.trajectory import MEDIAN, build_patient
+from tests.support.web import STAFF_PASSWORD, login
+from webapp.dashboards.export import COLUMNS, export_csv
 from webapp.models import AuditEvent, Patient
 
 HYPERLINK = '=HYPERLINK("http://x.test")'  # fits study_code (32)

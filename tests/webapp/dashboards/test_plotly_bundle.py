@@ -29,7 +29,7 @@ from flask import render_template_string
 
 from charts.assets import plotly_js_path
 from webapp import create_app
-from webapp.cli.assets import bundle_for_demo, configured_asset_dir
+from webapp.cli.assets import configured_asset_dir
 from webapp.dashboards import plotly_bundle
 from webapp.dashboards.plotly_bundle import (
     BASIC,
@@ -41,6 +41,7 @@ from webapp.dashboards.plotly_bundle import (
     installed_bundle,
     resolve_bundle,
 )
+from webapp.demo.cli import bundle_for_demo
 
 JS = b"/*! placeholder plotly.js for tests */\nwindow.Plotly = {version: 'test'};\n"
 FULL_SIZE = plotly_js_path().stat().st_size

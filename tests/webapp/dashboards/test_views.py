@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import make_course
-from tests.test_clinician_trajectory import LIBRARY, MEDIAN, ULNAR, build_patient
-from tests.test_clinician_views import figures_of, scripts_of
-from webapp.dashboards.cohort import CourseInfo, cohort_rows
+from tests.support.factories import make_course
+from tests.support.pages import figures_of, scripts_of
+from tests.support.trajectory import LIBRARY, MEDIAN, ULNAR, build_patient
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
+from webapp.care.timelines import CourseInfo
+from webapp.dashboards.cohort import cohort_rows
 from webapp.db import get_engine
 from webapp.models import AuditEvent, SafetyFlag
 

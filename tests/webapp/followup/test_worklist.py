@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import make_course
+from tests.support.factories import make_course
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.followup.worklist import classify, completion_rates, worklist_rows
 from webapp.models import (
     AuditEvent,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import make_course
-from webapp.care.records import ensure_default_protocol
+from tests.support.factories import make_course
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.models import Patient
+from webapp.protocols.store import ensure_default_protocol
 
 PAGES = [
     "/coordinate/worklist",

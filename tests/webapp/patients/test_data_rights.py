@@ -7,8 +7,8 @@ import json
 import pytest
 from sqlmodel import func, select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import planned_course
+from tests.support.factories import planned_course
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.models import (
     AuditEvent,
     Patient,

@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from tests.conftest import STAFF_PASSWORD, csrf_token, login
-from tests.factories import make_course
-from webapp.care.records import ensure_default_protocol
+from tests.support.factories import make_course
+from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.models import (
     AuditEvent,
     CourseRegion,
@@ -21,6 +20,7 @@ from webapp.models import (
     TreatmentSession,
     utcnow,
 )
+from webapp.protocols.store import ensure_default_protocol
 
 NEW = "/coordinate/patients/new"
 TABLES = (Patient, TreatmentCourse, CourseRegion, TreatmentSession, SurveyAssignment, Reminder)

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.conftest import csrf_token
-from tests.factories import make_course, planned_course
+from tests.support.factories import make_course, planned_course
+from tests.support.web import csrf_token
 from webapp.models import (
     AuditEvent,
     ContactLog,

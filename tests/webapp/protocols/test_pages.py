@@ -9,9 +9,8 @@ import pytest
 from sqlmodel import select
 
 from scheduler.protocol import load_default_protocol, protocol_to_dict
-from tests.conftest import csrf_token
-from tests.factories import planned_course
-from webapp.care.records import ensure_default_protocol
+from tests.support.factories import planned_course
+from tests.support.web import csrf_token
 from webapp.models import (
     AuditEvent,
     Protocol,
@@ -21,6 +20,7 @@ from webapp.models import (
     TreatmentCourse,
     utcnow,
 )
+from webapp.protocols.store import ensure_default_protocol
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import SQLModel, func, select
 
-from tests.conftest import STAFF_PASSWORD, login
-from tests.factories import planned_course
-from tests.test_security_matrix import STAFF_AREAS, _path, world  # noqa: F401  (fixture)
+from tests.support.factories import planned_course
+from tests.support.security import STAFF_AREAS, route_path
+from tests.support.web import STAFF_PASSWORD, login
 from webapp.models import (
     ContactLog,
     Patient,
@@ -123,7 +123,7 @@ def test_sql_injection_in_search_and_filters_is_inert(app, db, hostile, payload)
     assert after == before
 
 
-def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, db, world):  # noqa: F811
+def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, db, world):
     before = _counts(db)
     refused = 0
     owners = {area: role for role, areas in STAFF_AREAS.items() for area in areas}
@@ -132,7 +132,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, db, w
             continue
         area = rule.endpoint.split(".")[0]
         visitor = owners.get(area, "patient_a" if area == "patient" else "clinician")
-        response = world.clients[visitor].post(_path(rule, world.ids), data={"x": "1"})
+        response = world.clients[visitor].post(route_path(rule, world.ids), data={"x": "1"})
         assert response.status_code == 400, (rule.rule, response.status_code)
         refused += 1
     db.expire_all()

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
-from tests.test_patient_support import CSRF_RE, new_link, open_survey, sign_in
+from tests.support.patient import CSRF_RE, new_link, open_survey, sign_in
 from webapp.auth.signin_sessions import hash_token
 from webapp.models import AuditEvent, AuthSession, Patient, PatientToken, Reminder, utcnow
 from webapp.survey.links import RELINK_LIMIT, issue_link, link_url

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from tests.test_patient_support import (
+from tests.support.patient import (
     AFTER_OK,
     CSRF_RE,
     FIRST_PSFS,

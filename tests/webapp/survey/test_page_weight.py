@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_patient_support import open_survey, sign_in
+from tests.support.patient import open_survey, sign_in
 
 BUDGET = 30_000  # bytes, uncompressed: HTML + CSS + JS + inline SVG
 ASSET_RE = re.compile(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"')
