@@ -58,7 +58,9 @@ def _register(app: Flask) -> None:
     from webapp.admin import audit_views, user_views
     from webapp.auth import home, security, two_factor
     from webapp.auth import views as auth_views
+    from webapp.care import session_views  # noqa: F401  (routes on the care blueprint)
     from webapp.care import views as care_views
+    from webapp.dashboards import safety_views  # noqa: F401  (routes on the dashboards blueprint)
     from webapp.dashboards import views as dashboard_views
     from webapp.logs import install_log_filters
     from webapp.patients import data_rights_views

@@ -70,6 +70,8 @@ class StaffUser(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_enabled: bool = Field(default=False)
+    # The last TOTP time step accepted, so the same code can never sign in twice.
+    totp_last_step: int | None = Field(default=None)
     created_at: datetime = _ts(default=True)
     last_login_at: datetime | None = _ts(nullable=True)
 
@@ -116,6 +118,11 @@ class Patient(SQLModel, table=True):
     status: str = Field(default="active", max_length=20, index=True)
     consent_date: date | None = Field(default=None)
     synthetic: bool = Field(default=False)
+    # Clinic-defined labels for subgroup analysis (e.g. the underlying condition).
+    tags: list = Field(default_factory=list, sa_type=sa.JSON)
+    # The patient's own choice: no reminders until then (pause), or none at all (stop).
+    reminders_paused_until: datetime | None = _ts(nullable=True)
+    reminders_stopped_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(default=True)
     updated_at: datetime = _ts(default=True)
     erased_at: datetime | None = _ts(nullable=True)
@@ -155,6 +162,8 @@ class TreatmentCourse(SQLModel, table=True):
     protocol_version_id: int = Field(foreign_key="protocol_version.id")
     status: str = Field(default="active", max_length=20)
     ended_on: date | None = Field(default=None)
+    # The region the patient came for (patient-level analysis); default: the first enrolled.
+    index_region_code: str | None = Field(default=None, max_length=64)
     needs_replan: bool = Field(default=True, index=True)
     replanned_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(default=True)

@@ -101,9 +101,3 @@ def region_data(record) -> dict:
     data["treated"] = True
     return data
 
-
-class AcknowledgeForm(FlaskForm):
-    """Acknowledge a safety flag with a note of what was done."""
-
-    note = TextAreaField("Note", validators=[
-        DataRequired(message="Write what was done (a short note)."), Length(max=1000)])
