@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# The answer stored when a patient says an item does not apply to them; scored as missing.
+NOT_APPLICABLE = "not_applicable"
 MAX_NUMBER_CHARS = 32  # longer "numbers" are junk; refuse before parsing
 NOT_A_NUMBER_MESSAGE = "Please enter a number, for example 7."
 OTHER_DIGITS_MESSAGE = "Please type the number with ordinary digits, such as 0 to 9."

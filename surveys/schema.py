@@ -46,6 +46,9 @@ class Item(_Strict):
     text: str = Field(min_length=1)
     help: str | None = None
     required: bool = True
+    # Offer "does not apply to me": stored as NOT_APPLICABLE and scored as a missing item, so
+    # the instrument's published missing-data rule decides whether a score can be given.
+    not_applicable: bool = False
     carry_forward: bool = False
     depends_on: str | None = None
     min: float | None = None
@@ -71,6 +74,8 @@ class Item(_Strict):
             raise ValueError(f"min ({low:g}) must be less than max ({high:g})")
         if self.step is not None and self.step <= 0:
             raise ValueError("step must be positive")
+        if self.not_applicable and (self.required or self.type in ("text", "multi")):
+            raise ValueError("'not_applicable' needs an optional nrs, number, single or yesno item")
         return self
 
     def bounds(self) -> tuple[float, float]:

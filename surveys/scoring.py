@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from surveys.answer_input import parse_answer_number
+from surveys.answer_input import NOT_APPLICABLE, parse_answer_number
 from surveys.safety import Flag, evaluate_flags
 from surveys.schema import Instrument, ScoreRule
 from surveys.validation import unknown_fields, validate_answers
@@ -41,11 +41,11 @@ class ScoreResult:
 
 
 def is_missing(value: object) -> bool:
-    """Return True for an absent answer: None, blank text or an empty list."""
+    """Return True for an absent answer: None, blank text, an empty list or "does not apply"."""
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return not value.strip() or value == NOT_APPLICABLE
     return isinstance(value, list | tuple) and not value
 
 

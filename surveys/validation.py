@@ -12,6 +12,7 @@ from typing import Any
 
 from surveys.answer_input import (
     MAX_NUMBER_CHARS,
+    NOT_APPLICABLE,
     AnswerError,
     answer_text,
     check_characters,
@@ -111,6 +112,8 @@ def parse_item(item: Item, values: list[str]) -> object:
     if len(values) > 1:
         raise AnswerError(ONE_ANSWER_MESSAGE)
     text = values[0]
+    if item.not_applicable and text == NOT_APPLICABLE:
+        return NOT_APPLICABLE
     if item.type in ("nrs", "number"):
         return _parse_number(item, text)
     if item.type == "single":
