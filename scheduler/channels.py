@@ -90,6 +90,8 @@ class SmtpChannel:
         email["From"] = self.sender
         email["To"] = to
         email["Subject"] = message.subject
+        for name, value in message.headers:
+            email[name] = value
         email.set_content(message.text)
         if message.html:
             email.add_alternative(message.html, subtype="html")

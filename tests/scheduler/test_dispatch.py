@@ -21,7 +21,8 @@ from webapp.followup.outbox import claim_due
 from webapp.models import AuditEvent, Patient, PatientToken, Reminder, SurveyAssignment
 
 CONFIG = {"BASE_URL": "https://clinic.example.org", "CLINIC_NAME": "Riverside Clinic"}
-# The default plan of tests.support.factories.planned_course (Europe/London, sessions from 12 Jan 2026):
+# The default plan of tests.support.factories.planned_course (Europe/London, sessions from
+# 12 Jan 2026):
 BASELINE_OPEN = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # c1/baseline/open+0, reminder id 1
 BASELINE_OPEN2 = datetime(2026, 1, 7, 9, 0, tzinfo=UTC)  # c1/baseline/open+2, id 2
 BASELINE_CLOSE = datetime(2026, 1, 11, 9, 0, tzinfo=UTC)  # c1/baseline/close-1, id 3
