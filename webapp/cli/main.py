@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from scheduler import cli as scheduler_cli
 from webapp import ConfigError, audit, create_app
 from webapp.auth.users import UserError, create_user
-from webapp.cli import assets
+from webapp.cli import assets, translations
 from webapp.cli.problems import UsageProblem
 from webapp.db import get_engine, get_session
 from webapp.demo import cli as demo_cli
@@ -67,6 +67,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 demo_cli.register(cli)
 assets.register(cli)
+translations.register(cli)
 scheduler_cli.register(cli)
 
 

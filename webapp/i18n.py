@@ -1,0 +1,58 @@
+"""Languages: Flask-Babel for pages, the clinic's languages, and each request's locale.
+
+Patient pages speak the patient's language (set by the survey views in ``g.locale``); other
+pages follow the browser's Accept-Language among the clinic's languages. Catalogues live in
+webapp/translations/ (``nervetrack translations`` extracts, updates and compiles them); the
+compiled .mo files are committed, so an install needs no extra step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel
+
+from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, find_language
+from webapp.config import ConfigError
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def clinic_languages(config) -> tuple[str, ...]:
+    """Return the clinic's languages (NERVETRACK_LANGUAGES, e.g. "en,fa"); the first is default."""
+    raw = config.get("LANGUAGES") or ",".join(LANGUAGE_CODES)
+    tags = raw.split(",") if isinstance(raw, str) else list(raw)
+    codes = []
+    for tag in (t.strip() for t in tags if str(t).strip()):
+        language = find_language(tag)
+        if language is None:
+            raise ConfigError(
+                f"NERVETRACK_LANGUAGES: {tag!r} is not one of {', '.join(LANGUAGE_CODES)}")
+        codes.append(language.code)
+    return tuple(dict.fromkeys(codes)) or (DEFAULT_LANGUAGE,)
+
+
+def select_locale() -> str:
+    """Return this request's locale: the patient's language, else the browser's choice."""
+    languages = clinic_languages(current_app.config)
+    chosen = g.get("locale") if has_request_context() else None
+    if chosen and (language := find_language(chosen)) is not None:
+        return language.code
+    if has_request_context():
+        return request.accept_languages.best_match(languages) or languages[0]
+    return languages[0]
+
+
+def text_direction(code: str | None = None) -> str:
+    """Return "rtl" or "ltr" for a language (default: this request's locale)."""
+    language = find_language(code or select_locale())
+    return language.direction if language else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel with NerveTrack's catalogues and locale selector."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config["LANGUAGES"] = clinic_languages(app.config)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(text_direction=text_direction, page_locale=select_locale)
