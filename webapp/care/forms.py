@@ -61,6 +61,12 @@ class RegionForm(Form):
         Optional(), NumberRange(0, 100, message="Relief must be 0 to 100 %%.")])
     adverse_events = TextAreaField("Adverse events", validators=[Optional(), Length(max=1000)])
 
+    def validate(self, extra_validators=None) -> bool:
+        """Check the fields only when the region is ticked: an untreated region is never stored."""
+        if not self.treated.data:
+            return True
+        return super().validate(extra_validators)
+
 
 class SessionForm(FlaskForm):
     """A treatment session: when (patient's local time), status, notes and per-region records."""
@@ -68,7 +74,11 @@ class SessionForm(FlaskForm):
     date = DateField("Date", validators=[DataRequired(message="Enter the date.")])
     time = TimeField("Time", validators=[DataRequired(message="Enter the time.")])
     status = SelectField("Status", choices=list(SESSION_STATUSES))
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField("Note (shown on the patient's timeline)",
+                          validators=[Optional(), Length(max=2000)])
+    # Rendered as a checkbox whose value names the entered instant, so a confirmation given
+    # for one time does not carry over to another (see session_views).
+    confirm_duplicate = StringField("Confirm", validators=[Optional(), Length(max=40)])
 
 
 def session_form(region_count: int, **kwargs) -> SessionForm:
@@ -79,6 +89,11 @@ def session_form(region_count: int, **kwargs) -> SessionForm:
                             max_entries=region_count)
 
     return BoundSessionForm(**kwargs)
+
+
+def treated_indexes(form: SessionForm) -> list[int]:
+    """Return the positions of the region sub-forms ticked as treated."""
+    return [i for i, entry in enumerate(form.regions.entries) if entry.form.treated.data]
 
 
 def procedure_values(entry: RegionForm) -> dict:

@@ -6,9 +6,9 @@ the session and flush; the caller commits (and audits, with the web request's ac
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, or_, select
 
 from webapp.followup.replan import mark_for_replan
 from webapp.models import (
@@ -16,6 +16,9 @@ from webapp.models import (
     TreatmentCourse,
     TreatmentSession,
 )
+
+# Two sessions of one patient this close together are most likely one session entered twice.
+DUPLICATE_WINDOW = timedelta(hours=12)
 
 
 class CareError(ValueError):
@@ -79,3 +82,24 @@ def course_of(session: Session, patient_id: int) -> TreatmentCourse | None:
     """Return the patient's newest treatment course."""
     return session.exec(select(TreatmentCourse).where(TreatmentCourse.patient_id == patient_id)
                         .order_by(TreatmentCourse.id.desc())).first()
+
+
+def sessions_near(session: Session, *, patient_id: int, instant: datetime,
+                  window: timedelta = DUPLICATE_WINDOW,
+                  exclude_id: int | None = None) -> list[TreatmentSession]:
+    """Return the patient's sessions (not cancelled) within `window` of `instant`, nearest first.
+
+    A session counts at its performed time, else its scheduled time.
+    """
+    low, high = instant - window, instant + window
+    query = (select(TreatmentSession)
+             .join(TreatmentCourse, TreatmentCourse.id == TreatmentSession.course_id)
+             .where(TreatmentCourse.patient_id == patient_id,
+                    TreatmentSession.status != "cancelled",
+                    or_(TreatmentSession.scheduled_at.between(low, high),
+                        TreatmentSession.performed_at.between(low, high))))
+    if exclude_id is not None:
+        query = query.where(TreatmentSession.id != exclude_id)
+    rows = [r for r in session.exec(query).all()
+            if abs((r.performed_at or r.scheduled_at) - instant) <= window]
+    return sorted(rows, key=lambda r: (abs((r.performed_at or r.scheduled_at) - instant), r.id))

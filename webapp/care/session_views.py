@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,11 +11,13 @@ from scheduler.localtime import local_instant
 from webapp import audit
 from webapp.audit import request_actor
 from webapp.auth.security import live_patient_or_404, role_required
-from webapp.care.forms import procedure_values, region_data, session_form
+from webapp.care.forms import procedure_values, region_data, session_form, treated_indexes
 from webapp.care.records import (
+    DUPLICATE_WINDOW,
     add_treatment_session,
     course_of,
     save_procedures,
+    sessions_near,
     update_treatment_session,
 )
 from webapp.care.trajectory import (
@@ -77,6 +79,38 @@ def _entered_instant(form, patient: Patient):
     return instant
 
 
+NO_REGION = ("Tick at least one region treated in this session; nothing was saved. "
+             "(Only a cancelled session may have no region.)")
+
+
+def _has_treated_region(form) -> bool:
+    """Refuse a live session with no region ticked (a form error); a cancelled one may have none."""
+    if form.status.data == "cancelled" or treated_indexes(form):
+        return True
+    form.form_errors.append(NO_REGION)
+    return False
+
+
+def _confirmation_key(instant: datetime) -> str:
+    return f"{instant:%Y-%m-%dT%H:%MZ}"
+
+
+def _duplicate_check(db, patient: Patient, row, form, instant: datetime):
+    """Return (the warning to show, or None; whether a nearby session was confirmed)."""
+    if form.status.data == "cancelled":
+        return None, False
+    near = sessions_near(db, patient_id=patient.id, instant=instant,
+                         exclude_id=row.id if row else None)
+    if not near:
+        return None, False
+    if form.confirm_duplicate.data == _confirmation_key(instant):
+        return None, True
+    local = session_instant(near[0]).astimezone(ZoneInfo(patient.timezone))
+    return {"key": _confirmation_key(instant), "status": near[0].status,
+            "when": f"{local:%d %b %Y %H:%M}",
+            "hours": int(DUPLICATE_WINDOW.total_seconds() // 3600)}, False
+
+
 def _write_session(db, course, row, form, instant, regions: list[str]) -> TreatmentSession:
     """Store the session and its per-region records (new or edited); the caller commits."""
     performed = instant if form.status.data == "performed" else None
@@ -94,29 +128,39 @@ def _write_session(db, course, row, form, instant, regions: list[str]) -> Treatm
     return row
 
 
+def _store(db, patient: Patient, course, row, form, instant, regions, confirmed: bool):
+    """Write the session, re-plan the course, audit and commit."""
+    action = "session_edited" if row is not None else "session_recorded"
+    row = _write_session(db, course, row, form, instant, regions)
+    replan_course(db, course.id, now=utcnow(), actor=request_actor())
+    detail = {"status": row.status, **({"duplicate_confirmed": True} if confirmed else {})}
+    audit.record(db, action, record_type="treatment_session", record_id=row.id,
+                 patient_id=patient.id, detail=detail)
+    db.commit()
+
+
 def _handle_session_form(patient: Patient, course, row: TreatmentSession | None, data: dict):
     db = get_session()
     regions = _course_regions(db, course)
     form = session_form(len(regions), data=data)
+    duplicate = None
     if form.validate_on_submit():
         instant = _entered_instant(form, patient)
-        if instant is not None:
-            row = _write_session(db, course, row, form, instant, regions)
-            actor = request_actor()
-            replan_course(db, course.id, now=utcnow(), actor=actor)
-            audit.record(db, "session_edited" if data.get("editing") else "session_recorded",
-                         record_type="treatment_session", record_id=row.id,
-                         patient_id=patient.id, detail={"status": row.status})
-            db.commit()
-            flash("Session saved; the follow-up plan was updated.", "info")
-            return redirect(url_for("clinician.show_patient", patient_id=patient.id))
+        if instant is not None and _has_treated_region(form):
+            duplicate, confirmed = _duplicate_check(db, patient, row, form, instant)
+            if duplicate is None:
+                _store(db, patient, course, row, form, instant, regions, confirmed)
+                flash("Session saved; the follow-up plan was updated.", "info")
+                return redirect(url_for("clinician.show_patient", patient_id=patient.id))
     if request.method == "GET":
         audit.record(db, "session_form_viewed", record_type="treatment_session",
                      record_id=row.id if row else None, patient_id=patient.id)
         db.commit()
-    status = 400 if request.method == "POST" else 200
+    # 409: a likely duplicate waits for the clinician's confirmation; nothing was stored.
+    status = 200 if request.method == "GET" else 409 if duplicate else 400
     return render_template("clinician/edit_session.html", form=form, patient=patient, row=row,
-                           labels=[region_label(code) for code in regions]), status
+                           labels=[region_label(code) for code in regions],
+                           duplicate=duplicate), status
 
 
 @bp.route("/patients/<int:patient_id>/sessions/new", methods=["GET", "POST"])
@@ -145,5 +189,4 @@ def edit_session(session_id: int):
     course = db.get(TreatmentCourse, row.course_id)
     patient = live_patient_or_404(course.patient_id)
     data = _stored_data(db, patient, row, _course_regions(db, course))
-    data["editing"] = True
     return _handle_session_form(patient, course, row, data)
