@@ -1,11 +1,13 @@
 """Benchmark follow-up planning and reminder dispatch at clinic-network scale.
 
 Run: .venv/bin/python bench/bench_dispatch.py [--db sqlite|postgresql] [--patients 10000]
-     [--scale 10]
+     [--scale 10] [--rounds 2]
 Loads N enrolled patients (and N x scale) with 3 assignments and 9 reminders each by bulk core
 inserts into a fresh database, times plan_followups on a sample, then times dispatch passes with
-a no-op channel: 10,000 due reminders among N patients, and 1,000 due among N and among
-N x scale patients (a pass should cost in proportion to the due rows, not to the patients).
+a no-op channel: 10,000 due reminders among N patients, against the floor (bench/dispatch_floor.py:
+the same three writes by hand, one transaction per reminder; target: dispatch <= 2x the floor),
+interleaved --rounds times, and 1,000 due among N and among N x scale patients (a pass should
+cost in proportion to the due rows, not to the patients).
 PostgreSQL: NERVETRACK_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test);
 the benchmark creates and drops its own database. Always exits 0.
 """
@@ -13,11 +15,10 @@ the benchmark creates and drops its own database. Always exits 0.
 from __future__ import annotations
 
 import argparse
-import os
+import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402
 
+from bench.bench_databases import create_database  # noqa: E402
+from bench.dispatch_floor import raw_dispatch  # noqa: E402
 from scheduler.dispatch import dispatch_due  # noqa: E402
 from scheduler.plan_model import CourseInfo, SessionInfo  # noqa: E402
 from scheduler.planner import plan_followups  # noqa: E402
@@ -45,7 +48,6 @@ NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 CHUNK = 20_000
 CONFIG = {"BASE_URL": "https://clinic.example.org", "CLINIC_NAME": "Riverside Clinic"}
 ZONES = ("Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata")
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 class Sink:
@@ -55,28 +57,7 @@ class Sink:
         return ""
 
 
-# --- databases -------------------------------------------------------------------------------
-
-def create_database(kind: str, workdir: str) -> tuple[str, object]:
-    """Create an empty database; return (url, drop callback)."""
-    if kind == "sqlite":
-        path = Path(workdir) / f"bench-{uuid.uuid4().hex[:8]}.db"
-        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    admin_url = os.environ.get("NERVETRACK_BENCH_POSTGRES_URL", PG_DEFAULT)
-    admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    name = f"nt_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    return url, drop
-
+# --- population --------------------------------------------------------------------------------
 
 def _insert(conn, table, rows: list[dict]) -> None:
     for start in range(0, len(rows), CHUNK):
@@ -194,17 +175,17 @@ def time_claim(engine) -> float:
     return elapsed
 
 
-def time_dispatch(engine) -> tuple[float, int]:
-    """Dispatch every due reminder with a no-op channel; return (seconds, sent)."""
+def time_dispatch(engine) -> tuple[float, float, int]:
+    """Dispatch every due reminder with a no-op channel; return (seconds, CPU seconds, sent)."""
     sent = 0
     with Session(engine, expire_on_commit=False) as db:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         while True:
             report = dispatch_due(db, now=NOW, channels={"email": Sink()}, config=CONFIG)
             sent += report.sent
             if not report.claimed:
                 break
-        return time.perf_counter() - start, sent
+        return time.perf_counter() - start, time.process_time() - cpu, sent
 
 
 def explain_claim(engine) -> str:
@@ -219,7 +200,25 @@ def explain_claim(engine) -> str:
         return "\n".join(r[0] for r in conn.execute(sa.text("EXPLAIN " + sql)))
 
 
-def measure_population(kind: str, workdir: str, n: int, big_batch: bool) -> dict:
+def time_against_floor(engine, n_patients: int, rounds: int) -> dict:
+    """Dispatch 10,000 due reminders our way and the floor's way, interleaved; return medians.
+
+    Wall time is the target; this process's CPU time is shown too, because on a shared machine
+    commit latency (fsync, a busy server) can drown the difference in work.
+    """
+    ours, floor = [], []
+    for _ in range(rounds):
+        arm_due(engine, n_patients, 10_000)
+        floor.append(raw_dispatch(engine, NOW))
+        arm_due(engine, n_patients, 10_000)
+        ours.append(time_dispatch(engine))
+    return {"due10k_s": statistics.median(r[0] for r in ours),
+            "due10k_cpu": statistics.median(r[1] for r in ours), "due10k_sent": ours[-1][2],
+            "floor10k_s": statistics.median(r[0] for r in floor),
+            "floor10k_cpu": statistics.median(r[1] for r in floor), "floor10k_sent": floor[-1][2]}
+
+
+def measure_population(kind: str, workdir: str, n: int, rounds: int) -> dict:
     """Load n patients into a fresh database and time claim and dispatch passes."""
     url, drop = create_database(kind, workdir)
     try:
@@ -228,10 +227,9 @@ def measure_population(kind: str, workdir: str, n: int, big_batch: bool) -> dict
         arm_due(engine, n, 1000)
         out["claim_s"] = min(time_claim(engine) for _ in range(5))
         out["plan"] = explain_claim(engine)
-        out["due1k_s"], out["due1k_sent"] = time_dispatch(engine)
-        if big_batch:
-            arm_due(engine, n, 10_000)
-            out["due10k_s"], out["due10k_sent"] = time_dispatch(engine)
+        out["due1k_s"], _cpu, out["due1k_sent"] = time_dispatch(engine)
+        if rounds:
+            out.update(time_against_floor(engine, n, rounds))
         engine.dispose()
         return out
     finally:
@@ -248,9 +246,16 @@ def report(kind: str, plan_s: float, small: dict, large: dict) -> None:
         print(f"load {pop['patients']:,} patients ({pop['patients'] * 3:,} assignments, "
               f"{pop['patients'] * 9:,} reminders): {pop['load_s']:.1f} s")
     if "due10k_s" in small:
+        ratio = small["due10k_s"] / small["floor10k_s"]
         print(f"dispatch 10,000 due among {small['patients']:,} patients: "
               f"{small['due10k_s']:.1f} s ({small['due10k_sent']:,} sent, "
-              f"{small['due10k_s'] / max(small['due10k_sent'], 1) * 1000:.2f} ms each)")
+              f"{small['due10k_s'] / max(small['due10k_sent'], 1) * 1000:.2f} ms each); floor "
+              f"(one transaction each, by hand) {small['floor10k_s']:.1f} s "
+              f"({small['floor10k_sent']:,}); ratio {ratio:.2f}x (target <= 2x: "
+              f"{'PASS' if ratio <= 2 else 'FAIL'})")
+        print(f"  CPU in this process: dispatch {small['due10k_cpu']:.1f} s, floor "
+              f"{small['floor10k_cpu']:.1f} s, ratio "
+              f"{small['due10k_cpu'] / max(small['floor10k_cpu'], 1e-9):.2f}x")
     for pop in (small, large):
         print(f"1,000 due among {pop['patients']:>9,} patients: claim of 200 "
               f"{pop['claim_s'] * 1000:6.2f} ms, dispatch pass {pop['due1k_s']:6.2f} s "
@@ -269,11 +274,13 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--plan-sample", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="interleaved rounds of dispatch against the floor (median)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nt-bench-") as workdir:
         plan_s = time_planning(args.plan_sample)
-        small = measure_population(args.db, workdir, args.patients, big_batch=True)
-        large = measure_population(args.db, workdir, args.patients * args.scale, big_batch=False)
+        small = measure_population(args.db, workdir, args.patients, max(args.rounds, 1))
+        large = measure_population(args.db, workdir, args.patients * args.scale, 0)
     report(args.db, plan_s, small, large)
 
 

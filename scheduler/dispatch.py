@@ -5,34 +5,51 @@ never claim the same row); sending happens outside it. A claimed row carries a l
 dispatcher dies, the row is claimed again once the lease has passed. Finishing a row is fenced
 on the lease it was claimed with, so a dispatcher that lost its lease cannot overwrite a newer
 claim. Logs and audit details carry counts, ids and channels only: never text or addresses.
+
+The claimed batch (reminder, follow-up, patient, and whether a later step is due) is read in
+one query, and the rest of it read again whenever that read is older than ``FRESH_FOR`` seconds
+when a row's turn comes (a slow channel): a follow-up answered or a patient withdrawn while a
+batch is being sent stops its reminder if the change is at least that old. Each
+reminder is then one transaction of statements built once: its fenced update, its link token
+and its audit row, committed after the channel accepted it. A crash between the channel's
+acceptance and that commit can repeat that one reminder (with the same Message-ID), never more.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlalchemy.engine import Connection, Row
+from sqlmodel import Session
 
 from scheduler.channels import Channel, FileChannel, SmsHttpChannel, SmtpChannel
 from scheduler.messages import Message, build_reminder
 from scheduler.retry import PermanentFailure, TemporaryFailure, next_attempt_at, should_give_up
-from scheduler.states import LIVE_ASSIGNMENT_STATUSES, MANUAL_PREFIXES, is_manual
-from webapp.audit import add_event
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, is_manual
+from webapp.auth.signin_sessions import hash_token
 from webapp.followup import outbox
-from webapp.models import Patient, Reminder, SurveyAssignment
-from webapp.survey.links import issue_link, link_url
+from webapp.models import AuditEvent, PatientToken, utcnow
+from webapp.survey.links import link_url
 
 log = logging.getLogger("nervetrack.dispatch")
 
 NO_CONTACT = {"email": "no email address on file", "sms": "no phone number on file"}
 ERROR_LIMIT = 200
+FRESH_FOR = 10.0  # seconds a batch read stays trusted before the rest is read again
+
+# Built once (see webapp.followup.outbox): the link token and the audit row of each send;
+# inline: nothing reads their new ids back, so PostgreSQL is not asked to return them.
+_ADD_TOKEN = sa.insert(PatientToken.__table__).inline()
+_ADD_AUDIT = sa.insert(AuditEvent.__table__).inline()
 
 
 @dataclass
@@ -99,17 +116,41 @@ def dispatch_due(db: Session, *, now: datetime, channels: Mapping[str, Channel],
     """
     worker_id = worker_id or default_worker_id()
     ids, lease_until = outbox.claim_due(db, now=now, batch_size=batch_size, lease=lease)
-    ctx = _context(now, lease_until, channels, config)
     report = DispatchReport()
+    if not ids:
+        return report
+    ctx = _context(now, lease_until, channels, config)
     safe_until = lease_until - lease / 5
-    for position, reminder_id in enumerate(ids):
-        if clock is not None and clock() >= safe_until:
-            report.skipped += outbox.release(db, ids[position:], lease_until)
-            break
-        _count(report, _deliver_one(db, reminder_id, ctx))
-    if ids:
-        log.info("dispatch %s: claimed %d: %s", worker_id, len(ids), report.describe())
+    # One connection for the batch: one pool checkout, then one transaction per reminder.
+    with db.get_bind().connect() as conn:
+        batch = _ClaimedBatch(conn, ids, lease_until, now)
+        for position in range(len(ids)):
+            if clock is not None and clock() >= safe_until:
+                report.skipped += outbox.release(db, ids[position:], lease_until)
+                break
+            _count(report, _deliver_one(conn, batch.row(position), ctx))
+    log.info("dispatch %s: claimed %d: %s", worker_id, len(ids), report.describe())
     return report
+
+
+class _ClaimedBatch:
+    """The claimed rows, read in one query, and the rest read again once older than FRESH_FOR."""
+
+    def __init__(self, conn: Connection, ids: list[int], lease_until: datetime, now: datetime):
+        self.conn, self.ids, self.lease_until, self.now = conn, ids, lease_until, now
+        self._read(0)
+
+    def _read(self, position: int) -> None:
+        self.rows = outbox.load_claimed(self.conn, self.ids[position:],
+                                        lease_until=self.lease_until, now=self.now)
+        self.conn.rollback()  # end the read: no transaction stays open while a channel talks
+        self.read_at = time.monotonic()
+
+    def row(self, position: int) -> Row | None:
+        """Return the row at `position` of the claim, or None if our lease no longer holds it."""
+        if time.monotonic() - self.read_at > FRESH_FOR:
+            self._read(position)
+        return self.rows.get(self.ids[position])
 
 
 def _count(report: DispatchReport, outcome: str) -> None:
@@ -123,67 +164,42 @@ def _context(now, lease_until, channels, config) -> _Context:
                     str(config.get("CLINIC_NAME") or "NerveTrack"), domain)
 
 
-def _deliver_one(db: Session, reminder_id: int, ctx: _Context) -> str:
+def _deliver_one(conn: Connection, row: Row | None, ctx: _Context) -> str:
     """Deliver one claimed row; return the report field it counts towards."""
-    found = _load(db, reminder_id)
-    if found is None or found[0].status != "sending" or found[0].lease_until != ctx.lease_until:
-        db.rollback()
+    if row is None:
         return "skipped"  # someone else holds it now
-    reminder, assignment, patient = found
-    verdict = _stale_verdict(db, reminder, assignment, patient, ctx.now)
+    verdict = _stale_verdict(row, ctx.now)
     if verdict:
-        if not outbox.mark_not_sent(db, reminder, ctx.lease_until, verdict=verdict):
-            return "skipped"
-        db.commit()
-        return "expired"
-    to = patient.email if reminder.channel == "email" else patient.phone
+        done = outbox.mark_not_sent(conn, row.id, ctx.lease_until, verdict=verdict)
+        return _commit_if(conn, done, "expired")
+    to = row.email if row.channel == "email" else row.phone
     if not to:
-        return _give_up(db, reminder, ctx, NO_CONTACT.get(reminder.channel, "no address on file"))
+        return _give_up(conn, row, ctx, NO_CONTACT.get(row.channel, "no address on file"))
+    # A fresh single-use link; only its hash is stored, with the "sent" mark.
+    token = secrets.token_urlsafe(32)
     try:
-        message = _render(db, reminder, assignment, patient, ctx)
-        provider_id = _channel_for(ctx, reminder.channel).send(message, to)
+        message = _render(row, ctx, token)
+        provider_id = _channel_for(ctx, row.channel).send(message, to)
     except PermanentFailure as exc:
-        return _give_up(db, reminder, ctx, str(exc))
+        return _give_up(conn, row, ctx, str(exc))
     except TemporaryFailure as exc:
-        return _retry(db, reminder, ctx, str(exc))
+        return _retry(conn, row, ctx, str(exc))
     except Exception as exc:  # noqa: BLE001 - a broken channel must not stop the batch
-        db.rollback()
-        return _retry(db, reminder, ctx, f"unexpected error: {type(exc).__name__}")
-    return _sent(db, reminder, ctx, provider_id or message.message_id)
+        return _retry(conn, row, ctx, f"unexpected error: {type(exc).__name__}")
+    return _sent(conn, row, ctx, token, provider_id or message.message_id)
 
 
-def _load(db: Session, reminder_id: int):
-    """Read a reminder with its assignment and patient, fresh, in one round trip."""
-    return db.exec(select(Reminder, SurveyAssignment, Patient)
-                   .join(SurveyAssignment, SurveyAssignment.id == Reminder.assignment_id)
-                   .join(Patient, Patient.id == Reminder.patient_id)
-                   .where(Reminder.id == reminder_id)
-                   .execution_options(populate_existing=True)).first()
-
-
-def _stale_verdict(db: Session, reminder: Reminder, assignment: SurveyAssignment,
-                   patient: Patient, now: datetime) -> str | None:
+def _stale_verdict(row: Row, now: datetime) -> str | None:
     """Return "cancelled"/"expired" when the reminder must not be sent any more, else None."""
-    if patient.status != "active":
+    if row.patient_status != "active":
         return "cancelled"
-    if assignment.status in ("completed", "cancelled"):
+    if row.assignment_status in ("completed", "cancelled"):
         return "cancelled"
-    if assignment.status not in LIVE_ASSIGNMENT_STATUSES or assignment.closes_at <= now:
+    if row.assignment_status not in LIVE_ASSIGNMENT_STATUSES or row.closes_at <= now:
         return "expired"
-    if is_manual(reminder.slot_key):
+    if is_manual(row.slot_key):
         return None  # asked for by a person: always worth sending while the window is open
-    return "expired" if _later_step_due(db, reminder, now) else None
-
-
-def _later_step_due(db: Session, reminder: Reminder, now: datetime) -> bool:
-    """Tell whether a later step of the same assignment is also due (catch-up: send the latest)."""
-    later = sa.or_(Reminder.send_at > reminder.send_at,
-                   sa.and_(Reminder.send_at == reminder.send_at, Reminder.id > reminder.id))
-    found = db.exec(select(Reminder.id).where(
-        Reminder.assignment_id == reminder.assignment_id, Reminder.id != reminder.id,
-        Reminder.status.in_(("pending", "sending", "sent")), Reminder.send_at <= now, later,
-        *[sa.not_(Reminder.slot_key.startswith(p)) for p in MANUAL_PREFIXES]).limit(1)).first()
-    return found is not None
+    return "expired" if row.later_due else None  # catch-up: only the latest due step goes
 
 
 def _channel_for(ctx: _Context, kind: str) -> Channel:
@@ -194,49 +210,53 @@ def _channel_for(ctx: _Context, kind: str) -> Channel:
     return channel
 
 
-def _render(db: Session, reminder: Reminder, assignment: SurveyAssignment, patient: Patient,
-            ctx: _Context) -> Message:
-    """Issue a fresh single-use link (committed with the "sent" mark) and build the message."""
-    # Not flushed before sending: no write lock is held while the channel talks to the network.
-    token = issue_link(db, patient_id=patient.id, assignment_id=assignment.id,
-                       expires_at=assignment.closes_at, now=ctx.now)
-    return build_reminder(patient.first_name, ctx.clinic_name, deadline_utc=assignment.closes_at,
-                          tz=patient.timezone, link=link_url(ctx.base_url, token),
-                          channel=reminder.channel, message_key=reminder.slot_key,
-                          domain=ctx.domain, language=patient.language or "en")
+def _render(row: Row, ctx: _Context, token: str) -> Message:
+    return build_reminder(row.first_name, ctx.clinic_name, deadline_utc=row.closes_at,
+                          tz=row.timezone, link=link_url(ctx.base_url, token),
+                          channel=row.channel, message_key=row.slot_key,
+                          domain=ctx.domain, language=row.language or "en")
 
 
-def _audit(db: Session, action: str, reminder: Reminder, detail: dict) -> None:
-    add_event(db, action, actor_type="system", actor_label="dispatcher",
-              record_type="reminder", record_id=reminder.id, patient_id=reminder.patient_id,
-              detail={"channel": reminder.channel, "reminder_id": reminder.id, **detail})
-
-
-def _sent(db: Session, reminder: Reminder, ctx: _Context, message_id: str) -> str:
-    if not outbox.mark_sent(db, reminder, ctx.lease_until, now=ctx.now, message_id=message_id):
+def _commit_if(conn: Connection, done: bool, outcome: str) -> str:
+    """Commit when the fenced update held, else roll back and count the row as skipped."""
+    if not done:
+        conn.rollback()
         return "skipped"
-    _audit(db, "reminder_sent", reminder, {})
-    db.commit()
-    return "sent"
+    conn.commit()
+    return outcome
 
 
-def _give_up(db: Session, reminder: Reminder, ctx: _Context, error: str) -> str:
-    db.rollback()
-    if not outbox.mark_failed(db, reminder, ctx.lease_until, error=error[:ERROR_LIMIT]):
-        return "skipped"
-    _audit(db, "reminder_failed", reminder, {"error": error[:ERROR_LIMIT]})
-    db.commit()
-    return "failed"
+def _audit(conn: Connection, action: str, row: Row, detail: dict) -> None:
+    conn.execute(_ADD_AUDIT, {
+        "at": utcnow(), "action": action, "actor_type": "system", "actor_label": "dispatcher",
+        "record_type": "reminder", "record_id": row.id, "patient_id": row.patient_id,
+        "detail": {"channel": row.channel, "reminder_id": row.id, **detail}})
 
 
-def _retry(db: Session, reminder: Reminder, ctx: _Context, error: str) -> str:
-    db.rollback()
-    attempts = reminder.attempts + 1
+def _sent(conn: Connection, row: Row, ctx: _Context, token: str, message_id: str) -> str:
+    if not outbox.mark_sent(conn, row.id, ctx.lease_until, now=ctx.now, message_id=message_id):
+        return _commit_if(conn, False, "sent")
+    conn.execute(_ADD_TOKEN, {"token_hash": hash_token(token), "patient_id": row.patient_id,
+                              "assignment_id": row.assignment_id, "created_at": ctx.now,
+                              "expires_at": row.closes_at})
+    _audit(conn, "reminder_sent", row, {})
+    return _commit_if(conn, True, "sent")
+
+
+def _give_up(conn: Connection, row: Row, ctx: _Context, error: str) -> str:
+    error = error[:ERROR_LIMIT]
+    if not outbox.mark_failed(conn, row.id, ctx.lease_until, error=error,
+                              attempts=row.attempts + 1):
+        return _commit_if(conn, False, "failed")
+    _audit(conn, "reminder_failed", row, {"error": error})
+    return _commit_if(conn, True, "failed")
+
+
+def _retry(conn: Connection, row: Row, ctx: _Context, error: str) -> str:
+    attempts = row.attempts + 1
     if should_give_up(attempts):
-        return _give_up(db, reminder, ctx, f"gave up after {attempts} attempts: {error}")
-    if not outbox.mark_retry(db, reminder, ctx.lease_until, attempts=attempts,
+        return _give_up(conn, row, ctx, f"gave up after {attempts} attempts: {error}")
+    done = outbox.mark_retry(conn, row.id, ctx.lease_until, attempts=attempts,
                              error=error[:ERROR_LIMIT],
-                             next_at=next_attempt_at(attempts, ctx.now, reminder.slot_key)):
-        return "skipped"
-    db.commit()
-    return "retried"
+                             next_at=next_attempt_at(attempts, ctx.now, row.slot_key))
+    return _commit_if(conn, done, "retried")

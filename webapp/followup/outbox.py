@@ -3,7 +3,7 @@
 Planned reminders come from the re-plan, manual ones from a patient's fresh-link request or a
 coordinator's resend; the dispatcher claims due rows with a lease and marks each one sent,
 retried, failed, cancelled or expired. Functions add and flush (or, for the dispatcher's fenced
-updates, execute); the caller commits.
+updates, execute statements built once on a connection); the caller commits.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from sqlmodel import Session, select
 
 from scheduler.states import (
     LIVE_ASSIGNMENT_STATUSES,
+    MANUAL_PREFIXES,
     relink_slot_key,
     resend_slot_key,
     retired_slot_key,
 )
-from webapp.models import Reminder, SurveyAssignment
+from webapp.models import Patient, Reminder, SurveyAssignment, UTCDateTime
 
 
 def add_planned(db: Session, *, slot_key: str, assignment: SurveyAssignment, channel: str,
@@ -45,10 +46,25 @@ def cancel(db: Session, reminder: Reminder) -> None:
 
 
 def queue_relink(db: Session, *, assignment_id: int, patient_id: int, channel: str,
-                 now: datetime) -> Reminder | None:
-    """Queue a patient's fresh-link request for now; None if one was queued this instant."""
-    return _queue_manual(db, relink_slot_key(assignment_id, now), assignment_id, patient_id,
-                         channel, now)
+                 now: datetime) -> bool:
+    """Queue a patient's fresh-link request for now; tell whether a row was added.
+
+    One INSERT ... SELECT, which adds the row only if the follow-up is this patient's and no
+    request was queued this instant. For an address nobody has, the caller passes ids no row
+    has: the same statement runs and writes nothing, so the timing says nothing.
+    """
+    slot_key = relink_slot_key(assignment_id, now)
+    at = sa.literal(now, UTCDateTime())
+    taken = sa.select(Reminder.id).where(Reminder.slot_key == slot_key).exists()
+    source = (sa.select(sa.literal(slot_key), SurveyAssignment.id, SurveyAssignment.patient_id,
+                        sa.literal(channel), at, at, sa.literal("pending"), sa.literal(0), at)
+              .where(SurveyAssignment.id == assignment_id,
+                     SurveyAssignment.patient_id == patient_id, ~taken))
+    # preserve_rowcount: SQLAlchemy keeps an INSERT's row count only when asked to.
+    result = db.execute(sa.insert(Reminder).from_select(
+        ["slot_key", "assignment_id", "patient_id", "channel", "send_at", "next_attempt_at",
+         "status", "attempts", "created_at"], source).execution_options(preserve_rowcount=True))
+    return result.rowcount == 1
 
 
 def queue_resend(db: Session, *, assignment_id: int, patient_id: int, channel: str,
@@ -165,42 +181,88 @@ def release(db: Session, ids: list[int], lease_until: datetime) -> int:
     return result.rowcount
 
 
-def _finish(db: Session, reminder: Reminder, lease_until: datetime, **values) -> bool:
-    """Update a claimed row only if our lease still holds it; tell whether it did."""
-    values.setdefault("lease_until", None)
-    result = db.execute(sa.update(Reminder).where(
-        Reminder.id == reminder.id, Reminder.status == "sending",
-        Reminder.lease_until == lease_until).values(**values))
-    if result.rowcount != 1:
-        db.rollback()
-        return False
-    return True
+def load_claimed(conn, ids: list[int], *, lease_until: datetime, now: datetime) -> dict:
+    """Read claimed rows still held by this lease, in one query; return {reminder id: row}.
+
+    A row carries the reminder, its follow-up and patient fields the dispatcher needs, and
+    ``later_due``: whether a later planned step of the same follow-up is due too (catch-up).
+    """
+    if not ids:
+        return {}
+    rows = conn.execute(_CLAIMED, {"ids": list(ids), "lease": lease_until, "now": now})
+    return {row.id: row for row in rows}
 
 
-def mark_sent(db: Session, reminder: Reminder, lease_until: datetime, *, now: datetime,
+def _claimed_query():
+    r, a, p = Reminder.__table__, SurveyAssignment.__table__, Patient.__table__
+    later = r.alias("later")
+    later_due = sa.exists().where(
+        later.c.assignment_id == r.c.assignment_id, later.c.id != r.c.id,
+        later.c.status.in_(("pending", "sending", "sent")),
+        later.c.send_at <= sa.bindparam("now", type_=UTCDateTime),
+        sa.or_(later.c.send_at > r.c.send_at,
+               sa.and_(later.c.send_at == r.c.send_at, later.c.id > r.c.id)),
+        *[sa.not_(later.c.slot_key.startswith(prefix)) for prefix in MANUAL_PREFIXES])
+    return (sa.select(r.c.id, r.c.slot_key, r.c.channel, r.c.attempts, r.c.patient_id,
+                      r.c.assignment_id, a.c.status.label("assignment_status"), a.c.closes_at,
+                      p.c.status.label("patient_status"), p.c.first_name, p.c.email, p.c.phone,
+                      p.c.timezone, p.c.language, later_due.label("later_due"))
+            .join_from(r, a, a.c.id == r.c.assignment_id).join(p, p.c.id == r.c.patient_id)
+            .where(r.c.id.in_(sa.bindparam("ids", expanding=True)), r.c.status == "sending",
+                   r.c.lease_until == sa.bindparam("lease", type_=UTCDateTime)))
+
+
+def _fenced_update(**values):
+    """Update one claimed row only while our lease holds it (built once, run with parameters)."""
+    r = Reminder.__table__
+    return (sa.update(r).where(r.c.id == sa.bindparam("rid"), r.c.status == "sending",
+                               r.c.lease_until == sa.bindparam("lease", type_=UTCDateTime))
+            .values(lease_until=None, **values))
+
+
+# Statements built once: a dispatch pass runs them thousands of times, so SQLAlchemy's work
+# per call is a compiled-cache hit and parameter binding, not building and compiling SQL.
+_CLAIMED = _claimed_query()
+_MARK_SENT = _fenced_update(status="sent", last_error=None,
+                            sent_at=sa.bindparam("sent_at_", type_=UTCDateTime),
+                            message_id=sa.bindparam("message_id_"))
+_MARK_FAILED = _fenced_update(status="failed", attempts=sa.bindparam("attempts_"),
+                              last_error=sa.bindparam("error_"))
+_MARK_RETRY = _fenced_update(status="pending", attempts=sa.bindparam("attempts_"),
+                             last_error=sa.bindparam("error_"),
+                             next_attempt_at=sa.bindparam("next_at_", type_=UTCDateTime))
+_MARK_NOT_SENT = _fenced_update(status=sa.bindparam("status_"))
+
+
+def _finish(conn, statement, reminder_id: int, lease_until: datetime, **params) -> bool:
+    """Run a fenced update; tell whether our lease still held the row (the caller commits)."""
+    result = conn.execute(statement, {"rid": reminder_id, "lease": lease_until, **params})
+    return result.rowcount == 1
+
+
+def mark_sent(conn, reminder_id: int, lease_until: datetime, *, now: datetime,
               message_id: str) -> bool:
     """Record a delivery (fenced on the lease)."""
-    return _finish(db, reminder, lease_until, status="sent", sent_at=now,
-                   message_id=message_id[:200], last_error=None)
+    return _finish(conn, _MARK_SENT, reminder_id, lease_until, sent_at_=now,
+                   message_id_=message_id[:200])
 
 
-def mark_failed(db: Session, reminder: Reminder, lease_until: datetime, *,
+def mark_failed(conn, reminder_id: int, lease_until: datetime, *, attempts: int,
                 error: str) -> bool:
-    """Record a permanent failure (fenced on the lease)."""
-    return _finish(db, reminder, lease_until, status="failed", last_error=error,
-                   attempts=reminder.attempts + 1)
+    """Record a permanent failure after `attempts` attempts (fenced on the lease)."""
+    return _finish(conn, _MARK_FAILED, reminder_id, lease_until, attempts_=attempts,
+                   error_=error)
 
 
-def mark_retry(db: Session, reminder: Reminder, lease_until: datetime, *, attempts: int,
+def mark_retry(conn, reminder_id: int, lease_until: datetime, *, attempts: int,
                error: str, next_at: datetime) -> bool:
     """Put a row back as pending for another attempt (fenced on the lease)."""
-    return _finish(db, reminder, lease_until, status="pending", attempts=attempts,
-                   last_error=error, next_attempt_at=next_at)
+    return _finish(conn, _MARK_RETRY, reminder_id, lease_until, attempts_=attempts,
+                   error_=error, next_at_=next_at)
 
 
-def mark_not_sent(db: Session, reminder: Reminder, lease_until: datetime, *,
-                  verdict: str) -> bool:
+def mark_not_sent(conn, reminder_id: int, lease_until: datetime, *, verdict: str) -> bool:
     """Record that a claimed row must not be sent: "cancelled" or "expired" (fenced)."""
     if verdict not in ("cancelled", "expired"):
         raise ValueError(f"not a final state for an unsent reminder: {verdict!r}")
-    return _finish(db, reminder, lease_until, status=verdict)
+    return _finish(conn, _MARK_NOT_SENT, reminder_id, lease_until, status_=verdict)

@@ -1,0 +1,63 @@
+"""Static files under content-hashed URLs, cached by browsers for a year.
+
+``url_for('static', filename=...)`` gains ``?v=<hash of the file's bytes>``, so a changed file is
+a new URL. A request whose ``v`` matches the file as it is now may be kept for a year as
+immutable; any other request for a static file gets Flask's default (revalidate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+
+from flask import Flask, current_app, request
+from werkzeug.security import safe_join
+
+YEAR = 365 * 24 * 3600
+HASH_CHARS = 16
+
+
+@lru_cache(maxsize=512)
+def _digest(path: str, _mtime_ns: int, _size: int) -> str:
+    # Keyed on mtime and size too, so an edited file (demo, development) gets a new hash.
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()[:HASH_CHARS]
+
+
+def static_file_hash(filename: str | None) -> str | None:
+    """Return the content hash of a file in the app's static folder, or None if there is none."""
+    folder = current_app.static_folder
+    path = safe_join(folder, filename) if folder and filename else None
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    if stat is None or not os.path.isfile(path):
+        return None
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _add_hash(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "v" not in values:
+        digest = static_file_hash(values.get("filename"))
+        if digest:
+            values["v"] = digest
+
+
+def _cache_hashed(response):
+    if request.endpoint != "static" or response.status_code not in (200, 304):
+        return response
+    wanted = request.args.get("v")
+    if wanted and wanted == static_file_hash((request.view_args or {}).get("filename")):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = YEAR
+        response.cache_control.immutable = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Add content hashes to static URLs and a year-long cache to requests that carry one."""
+    app.url_defaults(_add_hash)
+    app.after_request(_cache_hashed)
