@@ -15,6 +15,7 @@ from webapp.cli import assets, translations
 from webapp.cli.problems import UsageProblem
 from webapp.db import get_engine, get_session
 from webapp.demo import cli as demo_cli
+from webapp.fhir import cli as fhir_cli
 from webapp.migrate import current_revision, head_revision, upgrade
 
 
@@ -69,6 +70,7 @@ demo_cli.register(cli)
 assets.register(cli)
 translations.register(cli)
 scheduler_cli.register(cli)
+fhir_cli.register(cli)
 
 
 def main() -> None:
