@@ -45,6 +45,9 @@ def _truncate_all(url: str) -> None:
     engine = sa.create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
+        # A connection a previous test leaked inside a transaction would make TRUNCATE wait for
+        # ever: fail that test's successor within seconds instead of hanging the whole run.
+        conn.execute(sa.text("SET LOCAL lock_timeout = '20s'"))
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

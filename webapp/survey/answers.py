@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, UNSTARTED_ASSIGNMENT_STATUSES
 from surveys.outcomes import is_worsening
 from surveys.safety import evaluate_flags
 from surveys.schema import Instrument
@@ -23,44 +28,65 @@ from webapp.models import (
 )
 
 WORSENING_OUTCOMES = ("pain", "paresthesia")
-
-
-def find_response(session: Session, assignment_id: int, instrument_id: str,
-                  region_code: str) -> SurveyResponse | None:
-    """Return the stored response for one page of an assignment, if any."""
-    return session.exec(select(SurveyResponse).where(
-        SurveyResponse.assignment_id == assignment_id,
-        SurveyResponse.instrument_id == instrument_id,
-        SurveyResponse.region_code == region_code)).first()
+# The two databases' INSERT ... ON CONFLICT DO UPDATE, chosen by the session's dialect.
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: Instrument,
-                 region_code: str, answers: dict, now: datetime) -> SurveyResponse:
-    """Store (or replace) the answers of one page and its scores; the caller commits."""
-    response = find_response(session, assignment.id, instrument.id, region_code)
-    if response is None:
-        response = SurveyResponse(assignment_id=assignment.id, patient_id=assignment.patient_id,
-                                  instrument_id=instrument.id,
-                                  instrument_version=str(instrument.version),
-                                  region_code=region_code, started_at=now)
-    response.answers = dict(answers)
-    response.is_complete = True
-    response.submitted_at = now
-    session.add(response)
-    session.flush()
+                 region_code: str, answers: dict, now: datetime) -> SurveyResponse | None:
+    """Store (or replace) the answers of one page and its scores; the caller commits.
+
+    Returns None, storing nothing, when the assignment is no longer live (say, completed in
+    another tab). Two saves of the same page at once both succeed and the last one wins.
+    """
+    if not _mark_in_progress(session, assignment, now):
+        return None
+    response_id = _upsert_response(session, assignment, instrument, region_code, answers, now)
+    response = session.get(SurveyResponse, response_id, populate_existing=True)
     _store_scores(session, response, instrument, now)
-    if assignment.status in ("pending", "open"):
-        assignment.status, assignment.updated_at = "in_progress", now
-        session.add(assignment)
     return response
+
+
+def _mark_in_progress(session: Session, assignment: SurveyAssignment, now: datetime) -> bool:
+    # One conditional UPDATE: it tells whether the survey is still live and, on PostgreSQL,
+    # locks the row, so saves and the completion of one assignment take turns.
+    unstarted = SurveyAssignment.status.in_(UNSTARTED_ASSIGNMENT_STATUSES)
+    stamp = sa.literal(now, type_=SurveyAssignment.__table__.c.updated_at.type)
+    row = session.execute(
+        sa.update(SurveyAssignment)
+        .where(SurveyAssignment.id == assignment.id,
+               SurveyAssignment.status.in_(LIVE_ASSIGNMENT_STATUSES))
+        .values(status=sa.case((unstarted, "in_progress"), else_=SurveyAssignment.status),
+                updated_at=sa.case((unstarted, stamp), else_=SurveyAssignment.updated_at))
+        .returning(SurveyAssignment.status, SurveyAssignment.updated_at)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
+        return False
+    set_committed_value(assignment, "status", row.status)
+    set_committed_value(assignment, "updated_at", row.updated_at)
+    return True
+
+
+def _upsert_response(session: Session, assignment: SurveyAssignment, instrument: Instrument,
+                     region_code: str, answers: dict, now: datetime) -> int:
+    """Insert the page's response, or replace its answers if a row exists; return its id."""
+    table = SurveyResponse.__table__
+    insert = _INSERTS[session.get_bind().dialect.name](table).values(
+        assignment_id=assignment.id, patient_id=assignment.patient_id,
+        instrument_id=instrument.id, instrument_version=str(instrument.version),
+        region_code=region_code, answers=dict(answers), is_complete=True, started_at=now,
+        submitted_at=now)
+    return session.execute(insert.on_conflict_do_update(
+        index_elements=[table.c.assignment_id, table.c.instrument_id, table.c.region_code],
+        set_={"answers": insert.excluded.answers, "is_complete": True,
+              "submitted_at": insert.excluded.submitted_at},
+    ).returning(table.c.id)).scalar_one()
 
 
 def _store_scores(session: Session, response: SurveyResponse, instrument: Instrument,
                   now: datetime) -> None:
-    old = session.exec(select(SurveyScore).where(SurveyScore.response_id == response.id)).all()
-    for row in old:
-        session.delete(row)
-    session.flush()
+    session.execute(sa.delete(SurveyScore).where(SurveyScore.response_id == response.id)
+                    .execution_options(synchronize_session=False))
     outcomes = {rule.id: rule.outcome for rule in instrument.scores}
     for score_id, result in score_answers(instrument, response.answers).items():
         session.add(SurveyScore(response_id=response.id, assignment_id=response.assignment_id,
@@ -70,10 +96,14 @@ def _store_scores(session: Session, response: SurveyResponse, instrument: Instru
 
 
 def complete_assignment(session: Session, *, assignment: SurveyAssignment,
-                        library, now: datetime) -> list[SafetyFlag]:
-    """Mark an assignment completed, stop its reminders and raise any safety flags."""
-    assignment.status, assignment.completed_at, assignment.updated_at = "completed", now, now
-    session.add(assignment)
+                        library, now: datetime) -> list[SafetyFlag] | None:
+    """Mark an assignment completed, stop its reminders and raise any safety flags.
+
+    Returns None, doing nothing, when the assignment was already completed (or closed): of two
+    submits at the same moment, only the first raises flags and writes the audit event.
+    """
+    if not _mark_completed(session, assignment, now):
+        return None
     outbox.cancel_pending(session, assignment.id)
     responses = session.exec(select(SurveyResponse).where(
         SurveyResponse.assignment_id == assignment.id)).all()
@@ -86,6 +116,23 @@ def complete_assignment(session: Session, *, assignment: SurveyAssignment,
               record_type="survey_assignment", record_id=assignment.id,
               patient_id=assignment.patient_id, detail={"flags": len(flags)})
     return flags
+
+
+def _mark_completed(session: Session, assignment: SurveyAssignment, now: datetime) -> bool:
+    # A single conditional state change: of two racing submits, the second finds the row
+    # already completed (PostgreSQL re-checks the condition once the first commits).
+    done = session.execute(
+        sa.update(SurveyAssignment)
+        .where(SurveyAssignment.id == assignment.id,
+               SurveyAssignment.status.in_(LIVE_ASSIGNMENT_STATUSES))
+        .values(status="completed", completed_at=now, updated_at=now)
+        .returning(SurveyAssignment.id)
+        .execution_options(synchronize_session=False)).first()
+    if done is None:
+        return False
+    for name, value in (("status", "completed"), ("completed_at", now), ("updated_at", now)):
+        set_committed_value(assignment, name, value)
+    return True
 
 
 def _adverse_event_flags(session, assignment, response, instrument, now) -> list[SafetyFlag]:
