@@ -20,6 +20,9 @@ class CourseInfo:
     regions: tuple[str, ...] = ()
     status: str = "active"
     ended_on: date | None = None
+    # The instant the course was enrolled (aware), when known: a window already open then gets
+    # its first reminder at once rather than at the next step (see planner.catch_up_reminder).
+    enrolled_at: datetime | None = None
 
 
 @dataclass(frozen=True)

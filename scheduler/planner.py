@@ -18,6 +18,11 @@ Rules (see also scheduler/__init__.py):
   quiet hours moves to the end of the quiet period. Reminders outside [opens_at, closes_at), earlier
   than ``now``, or at the same instant as an earlier step of the same assignment are dropped, so the
   dispatcher can send every returned reminder and never a stale one.
+- First reminder at enrolment: when a window was already open at the instant the course was
+  enrolled (``CourseInfo.enrolled_at``) and one of its steps fell before that instant, the patient
+  gets an extra "enrolled" reminder at the next whole minute outside quiet hours, unless another
+  step falls on that same local day. It depends on the enrolment instant only, never on ``now``,
+  so every re-plan asks for the same reminder and it is sent once.
 - "paused": assignments kept, no reminders. "withdrawn" and "discharged": no assignments.
 """
 
@@ -51,6 +56,7 @@ __all__ = [
 ]
 
 _NO_ASSIGNMENTS = ("withdrawn", "discharged")
+CATCH_UP_STEP = "enrolled"  # the step label of the first reminder at enrolment
 _NO_REMINDERS = ("paused", "withdrawn", "discharged")
 
 
@@ -73,6 +79,8 @@ def load_zone(name: str) -> ZoneInfo:
 def _check_inputs(course: CourseInfo, sessions: Sequence[SessionInfo], now: datetime) -> None:
     if now.tzinfo is None:
         raise PlanError("'now' must be a timezone-aware datetime.")
+    if course.enrolled_at is not None and course.enrolled_at.tzinfo is None:
+        raise PlanError("The enrolment instant must be a timezone-aware datetime.")
     if course.status not in COURSE_STATUSES:
         raise PlanError(f"Unknown course status '{course.status}'.")
     for s in sessions:
@@ -135,17 +143,52 @@ def choose_channel(protocol: Protocol, preferred_channel: str | None) -> str:
     return protocol.channels[0]
 
 
-def _reminders(occ: _Occurrence, protocol: Protocol, tz: ZoneInfo, window: tuple,
-               channel: str, now: datetime) -> tuple[PlannedReminder, ...]:
-    open_day, close_day, opens_at, closes_at = window
-    out: list[PlannedReminder] = []
+def _step_instants(occ: _Occurrence, protocol: Protocol, tz: ZoneInfo,
+                   window: tuple) -> list[tuple[str, datetime]]:
+    """(step label, send instant) of every reminder step, moved out of quiet hours."""
+    open_day, close_day = window[0], window[1]
+    out = []
     for step in occ.timepoint.reminders:
         day = (open_day if step.when == "open" else close_day) + timedelta(days=step.days)
         at = local_instant(day, step.time or protocol.reminder_time, tz)
-        at = after_quiet_hours(at, protocol.quiet_hours, tz)
+        out.append((step.label, after_quiet_hours(at, protocol.quiet_hours, tz)))
+    return out
+
+
+def _next_minute(instant: datetime) -> datetime:
+    whole = instant.replace(second=0, microsecond=0)
+    return whole if whole == instant else whole + timedelta(minutes=1)
+
+
+def catch_up_reminder(steps: list[tuple[str, datetime]], window: tuple,
+                      enrolled_at: datetime | None, protocol: Protocol,
+                      tz: ZoneInfo) -> datetime | None:
+    """The first reminder of a window already open at enrolment, or None when none is owed."""
+    opens_at, closes_at = window[2], window[3]
+    if enrolled_at is None or not opens_at <= enrolled_at < closes_at:
+        return None
+    if not any(opens_at <= at < enrolled_at for _label, at in steps):
+        return None  # no step was missed: the first one still comes at its planned time
+    at = after_quiet_hours(_next_minute(enrolled_at), protocol.quiet_hours, tz)
+    day = at.astimezone(tz).date()
+    same_day = any(enrolled_at <= step_at < closes_at and step_at.astimezone(tz).date() == day
+                   for _label, step_at in steps)
+    return None if same_day or at >= closes_at else at
+
+
+def _reminders(occ: _Occurrence, protocol: Protocol, tz: ZoneInfo, window: tuple,
+               channel: str, now: datetime,
+               enrolled_at: datetime | None) -> tuple[PlannedReminder, ...]:
+    opens_at, closes_at = window[2], window[3]
+    steps = _step_instants(occ, protocol, tz, window)
+    catch_up = catch_up_reminder(steps, window, enrolled_at, protocol, tz)
+    if catch_up is not None:
+        steps.append((CATCH_UP_STEP, catch_up))
+    out: list[PlannedReminder] = []
+    for label, at in steps:
         if not opens_at <= at < closes_at or at < now or any(r.send_at == at for r in out):
             continue
-        out.append(PlannedReminder(f"{occ.slot}/{step.label}/{channel}", at, channel))
+        out.append(PlannedReminder(f"{occ.slot}/{label}/{channel}", at, channel))
     return tuple(sorted(out, key=lambda r: (r.send_at, r.key)))
 
 
@@ -159,7 +202,7 @@ def _assignment(occ: _Occurrence, protocol: Protocol, course: CourseInfo, tz: Zo
     reminders: tuple[PlannedReminder, ...] = ()
     if course.status not in _NO_REMINDERS:
         window = (open_day, close_day, opens_at, closes_at)
-        reminders = _reminders(occ, protocol, tz, window, channel, now)
+        reminders = _reminders(occ, protocol, tz, window, channel, now, course.enrolled_at)
     return PlannedAssignment(occ.slot, tp.key, tp.label, occ.due, opens_at, closes_at,
                              tp.instruments, tuple(course.regions), reminders)
 

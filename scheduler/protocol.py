@@ -141,7 +141,7 @@ def _parse_skip_near(raw: object, earlier: set[str], where: str, errors: list[st
     if not ok_shape or not _is_int(raw["days"]) or raw["days"] < 0:
         errors.append(f'{where}: skip_near needs "timepoint" and "days" (0 or more).')
         return None
-    if raw["timepoint"] not in earlier:
+    if not isinstance(raw["timepoint"], str) or raw["timepoint"] not in earlier:
         errors.append(f"{where}: skip_near must name a timepoint listed before this one.")
         return None
     return SkipNear(raw["timepoint"], raw["days"])
@@ -157,11 +157,17 @@ def _parse_instruments(raw: object, where: str, known, errors: list[str]) -> tup
     return tuple(raw)
 
 
-def _parse_timepoint(raw: object, index: int, earlier: set[str], known, errors: list[str]):
+def _where(raw: object, index: int) -> str:
     if not isinstance(raw, dict):
-        errors.append(f"Timepoint {index + 1}: expected an object.")
+        return f"Timepoint {index + 1}"
+    return f"Timepoint '{raw.get('label') or raw.get('key') or index + 1}'"
+
+
+def _parse_timepoint(raw: object, index: int, earlier: set[str], known, errors: list[str]):
+    where = _where(raw, index)
+    if not isinstance(raw, dict):
+        errors.append(f"{where}: expected an object.")
         return None
-    where = f"Timepoint '{raw.get('label') or raw.get('key') or index + 1}'"
     before = len(errors)
     extra = set(raw) - _TIMEPOINT_KEYS
     if extra:
@@ -204,28 +210,35 @@ def parse_protocol(d: dict, known_instruments: set[str] | None = None) -> Protoc
     reminder_time = parse_hhmm(d.get("reminder_time", DEFAULT_REMINDER_TIME))
     if reminder_time is None:
         errors.append("The reminder time must be written HH:MM (24-hour clock).")
-    timepoints = _parse_timepoints(d.get("timepoints"), known_instruments, errors)
+    by_row: dict[int, list[str]] = {}
+    timepoints = _parse_timepoints(d.get("timepoints"), known_instruments, errors, by_row)
     if errors:
-        raise ProtocolError(errors)
+        raise ProtocolError(errors, by_row)
     return Protocol(name.strip(), timepoints, quiet, channels, reminder_time)
 
 
-def _parse_timepoints(raw: object, known, errors: list[str]) -> tuple[Timepoint, ...]:
+def _parse_timepoints(raw: object, known, errors: list[str],
+                      by_row: dict[int, list[str]]) -> tuple[Timepoint, ...]:
     if not isinstance(raw, list) or not raw:
         errors.append("The protocol needs at least one timepoint.")
         return ()
     seen: set[str] = set()
     parsed = []
     for index, item in enumerate(raw):
+        before = len(errors)
         key = item.get("key") if isinstance(item, dict) else None
-        if key in seen:
+        if isinstance(key, str) and key in seen:
             errors.append(f"Timepoint key '{key}' is used twice: keys must be unique.")
+            by_row[index] = ["its key is used by another timepoint: keys must be unique."]
             continue
         timepoint = _parse_timepoint(item, index, set(seen), known, errors)
         if isinstance(key, str):
             seen.add(key)
         if timepoint:
             parsed.append(timepoint)
+        elif len(errors) > before:
+            prefix = _where(item, index) + ": "
+            by_row[index] = [m.removeprefix(prefix) for m in errors[before:]]
     return tuple(parsed)
 
 

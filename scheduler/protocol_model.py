@@ -12,11 +12,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class ProtocolError(ValueError):
-    """A protocol definition that cannot be used; ``messages`` lists every problem."""
+    """A protocol definition that cannot be used; ``messages`` lists every problem.
 
-    def __init__(self, messages: list[str]):
+    ``timepoint_messages`` maps a timepoint's position in the list to its own problems, worded
+    without the "Timepoint '...':" prefix, so a form can show each one on its row.
+    """
+
+    def __init__(self, messages: list[str],
+                 timepoint_messages: dict[int, list[str]] | None = None):
         super().__init__("; ".join(messages))
         self.messages = list(messages)
+        self.timepoint_messages = dict(timepoint_messages or {})
 
 
 @dataclass(frozen=True)

@@ -82,10 +82,11 @@ def test_slots(name, sessions, status, expected):
      datetime(2026, 1, 13, tzinfo=UTC)),
     ("after-session:s6", date(2026, 2, 18), datetime(2026, 2, 18, tzinfo=UTC),
      datetime(2026, 2, 24, tzinfo=UTC)),
-    ("m1", date(2026, 3, 18), datetime(2026, 3, 11, tzinfo=UTC),
-     datetime(2026, 4, 1, 23, tzinfo=UTC)),  # closes at local midnight, BST
-    ("m3", date(2026, 5, 18), datetime(2026, 5, 10, 23, tzinfo=UTC),
-     datetime(2026, 6, 1, 23, tzinfo=UTC)),
+    # calendar months after the last session (16 Feb): 16 March, 16 May
+    ("m1", date(2026, 3, 16), datetime(2026, 3, 9, tzinfo=UTC),
+     datetime(2026, 3, 30, 23, tzinfo=UTC)),  # closes at local midnight, BST
+    ("m3", date(2026, 5, 16), datetime(2026, 5, 8, 23, tzinfo=UTC),
+     datetime(2026, 5, 30, 23, tzinfo=UTC)),
     ("m12", date(2027, 2, 16), datetime(2027, 2, 9, tzinfo=UTC),
      datetime(2027, 3, 3, tzinfo=UTC)),
 ])
@@ -101,9 +102,9 @@ def test_scleroderma_reminders_and_instruments():
     m1 = plan.by_slot()["m1"]
     assert m1.instruments == ("nt-pain", "nt-paresthesia", "nt-psfs", "nt-pgic")
     assert [(r.key, r.send_at) for r in m1.reminders] == [
-        ("m1/open+0/email", datetime(2026, 3, 11, 9, tzinfo=UTC)),
-        ("m1/open+2/email", datetime(2026, 3, 13, 9, tzinfo=UTC)),
-        ("m1/close-1/email", datetime(2026, 3, 31, 8, tzinfo=UTC)),  # 09:00 BST
+        ("m1/open+0/email", datetime(2026, 3, 9, 9, tzinfo=UTC)),
+        ("m1/open+2/email", datetime(2026, 3, 11, 9, tzinfo=UTC)),
+        ("m1/close-1/email", datetime(2026, 3, 29, 8, tzinfo=UTC)),  # 09:00 BST
     ]
 
 
@@ -126,10 +127,10 @@ def test_moving_a_session_moves_its_slots():
 def test_ended_course_anchors_on_last_performed_session():
     sessions = weekly_sessions(5, status="performed") + weekly_sessions(7)[5:]
     plan = plan_followups(DEFAULT, course("ended"), sessions, "Europe/London", BEFORE)
-    assert plan.by_slot()["m1"].due_local == date(2026, 2, 2) + timedelta(days=30)
+    assert plan.by_slot()["m1"].due_local == date(2026, 3, 2)  # 2 Feb + 1 month
     assert "pre-session:s5" not in plan.by_slot()
     active = plan_followups(DEFAULT, course("active"), sessions, "Europe/London", BEFORE)
-    assert active.by_slot()["m1"].due_local == date(2026, 2, 16) + timedelta(days=30)
+    assert active.by_slot()["m1"].due_local == date(2026, 3, 16)  # 16 Feb + 1 month
 
 
 def test_paused_course_has_no_reminders():
@@ -203,7 +204,7 @@ def test_step_time_overrides_default_time():
 
 
 def test_stale_reminders_are_dropped():
-    now = datetime(2026, 3, 12, tzinfo=UTC)
+    now = datetime(2026, 3, 10, tzinfo=UTC)  # m1 opened on 9 March
     plan = plan_followups(DEFAULT, course(), weekly_sessions(), "Europe/London", now)
     assert [r.key for r in plan.by_slot()["m1"].reminders] == ["m1/open+2/email",
                                                                 "m1/close-1/email"]

@@ -59,7 +59,8 @@ def course_timeline(session: Session, course: TreatmentCourse, patient: Patient)
     """Return the planner's inputs (CourseInfo, sessions) for a stored course."""
     regions = tuple(course_region_codes(session, course.id))
     info = CourseInfo(course.id, course.enrolled_on, regions,
-                      planning_status(patient, course), course.ended_on)
+                      planning_status(patient, course), course.ended_on,
+                      enrolled_at=course.created_at)
     rows = session.exec(select(TreatmentSession).where(
         TreatmentSession.course_id == course.id)).all()
     sessions = [SessionInfo(r.id, r.performed_at or r.scheduled_at, r.status) for r in rows]

@@ -1,11 +1,14 @@
 """Read queries for the coordinator: the follow-up worklist, completion rates and patient pages.
 
-Functions take `session` and `now` and return plain values; nothing here writes.
+The worklist starts with today: what is overdue (oldest planned date first), then what is due,
+then what was missed in the last 30 days (most recent first). Other orders come from an
+allow-list of sort keys. Functions take `session` and `now` and return plain values; nothing
+here writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +25,8 @@ from webapp.models import (
 CATEGORIES = ("due", "overdue", "missed")
 OVERDUE_WITHIN = timedelta(days=2)
 # Missed follow-ups stay on the worklist this long after their window closed.
-MISSED_LOOKBACK = timedelta(days=90)
+MISSED_LOOKBACK = timedelta(days=30)
+_RANK = {"overdue": 0, "due": 1, "missed": 2}
 WORKLIST_PATIENT_STATUSES = ("active", "paused")
 
 
@@ -32,6 +36,7 @@ class WorklistRow:
     patient: Patient
     category: str
     last_reminder: Reminder | None
+    name: str = ""  # the follow-up's name for people, e.g. "Before session 3"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -127,8 +132,41 @@ def worklist_rows(session: Session, now: datetime, *, category: str | None = Non
         kind = classify(assignment, now, failed)
         if kind is None or (category and kind != category):
             continue
-        rows.append(WorklistRow(assignment, patient, kind, _last(sent)))
-    return rows
+        rows.append(WorklistRow(assignment, patient, kind, _last(sent), assignment.label))
+    return sorted(rows, key=today_order)
+
+
+def today_order(row: WorklistRow) -> tuple:
+    """Overdue then due, oldest planned date first; then missed, most recently closed first."""
+    a = row.assignment
+    if row.category == "missed":
+        return (_RANK["missed"], -a.closes_at.timestamp(), row.patient.study_code, a.id)
+    return (_RANK[row.category], a.due_on, a.closes_at, row.patient.study_code, a.id)
+
+
+def _reminder_time(row: WorklistRow) -> float:
+    r = row.last_reminder
+    return (r.sent_at or r.next_attempt_at).timestamp() if r else float("-inf")
+
+
+SORT_KEYS = {
+    "patient": lambda r: (r.patient.study_code, r.assignment.due_on),
+    "timepoint": lambda r: (r.name.casefold(), r.assignment.due_on),
+    "due": lambda r: (r.assignment.due_on, r.patient.study_code),
+    "closes": lambda r: (r.assignment.closes_at, r.patient.study_code),
+    "status": today_order,
+    "reminder": lambda r: (_reminder_time(r), r.patient.study_code),
+}
+
+
+def sort_rows(rows: list[WorklistRow], sort: str, descending: bool = False) -> list[WorklistRow]:
+    """Rows in an allow-listed order (SORT_KEYS); unknown keys raise KeyError."""
+    return sorted(rows, key=SORT_KEYS[sort], reverse=descending)
+
+
+def named(rows: list[WorklistRow], names: dict[int, str]) -> list[WorklistRow]:
+    """The rows with each follow-up's name for people (see webapp.patients.naming)."""
+    return [replace(r, name=names.get(r.assignment.id, r.name)) for r in rows]
 
 
 def completion_rates(session: Session, now: datetime) -> list[TimepointRate]:
@@ -150,4 +188,16 @@ def completion_rates(session: Session, now: datetime) -> list[TimepointRate]:
 def timepoint_keys(session: Session) -> list[str]:
     """Every timepoint key that has assignments (the worklist filter's allow-list)."""
     return sorted(session.exec(select(SurveyAssignment.timepoint_key).distinct()).all())
+
+
+def timepoint_labels(session: Session) -> dict[str, str]:
+    """{timepoint key: the name people read}: the label of its newest follow-up."""
+    rows = session.exec(select(SurveyAssignment.timepoint_key, SurveyAssignment.label,
+                               func.max(SurveyAssignment.id))
+                        .group_by(SurveyAssignment.timepoint_key, SurveyAssignment.label)).all()
+    labels: dict[str, tuple[int, str]] = {}
+    for key, label, newest in rows:
+        if key not in labels or newest > labels[key][0]:
+            labels[key] = (newest, label)
+    return {key: label for key, (_n, label) in sorted(labels.items(), key=lambda kv: kv[1][1])}
 

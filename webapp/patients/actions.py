@@ -24,6 +24,7 @@ from webapp.followup import outbox
 from webapp.followup.replan import ReplanResult, mark_for_replan, replan_course
 from webapp.models import (
     ContactLog,
+    CourseRegion,
     Patient,
     ProtocolVersion,
     Reminder,
@@ -39,9 +40,14 @@ STATUS_ACTIONS = {
     "withdraw": (("active", "paused"), "withdrawn"),
     "discharge": (("active", "paused"), "discharged"),
 }
-CONTACT_FIELDS = ("email", "phone", "timezone", "language", "preferred_channel")
+CONTACT_FIELDS = ("email", "phone", "timezone", "language", "preferred_channel", "tags")
 REPLAN_FIELDS = {"timezone", "preferred_channel"}
-ZONES = sorted(available_timezones())
+ZONES = sorted(available_timezones() - {"localtime"})
+
+
+def zones_first(clinic_zone: str) -> list[str]:
+    """Every IANA zone for the searchable list, the clinic's own first."""
+    return [clinic_zone] + [z for z in ZONES if z != clinic_zone]
 
 
 def regions_by_limb() -> dict[str, list[Region]]:
@@ -52,12 +58,12 @@ def regions_by_limb() -> dict[str, list[Region]]:
     return groups
 
 
-def preview_rows(plan: Plan, tz: ZoneInfo) -> list[dict]:
-    """Planned assignments as local dates and reminder times, for the enrolment preview."""
+def preview_rows(plan: Plan, tz: ZoneInfo, titles: dict[str, str]) -> list[dict]:
+    """Planned assignments as local dates and reminder times, questionnaires by name."""
     return [{"label": a.label, "due": a.due_local,
              "opens": a.opens_at.astimezone(tz).date(),
              "last_day": (a.closes_at.astimezone(tz) - timedelta(seconds=1)).date(),
-             "instruments": a.instruments,
+             "instruments": [titles.get(i, i) for i in a.instruments],
              "reminders": [(r.send_at.astimezone(tz), r.channel) for r in a.reminders]}
             for a in plan.assignments]
 
@@ -78,6 +84,8 @@ class Enrolment:
     protocol_version_id: int
     enrolled_on: date
     first_session_local: datetime | None  # naive wall time in the patient's zone
+    tags: tuple[str, ...] = ()
+    index_region: str | None = None
 
 
 def first_session_utc(enrolment: Enrolment) -> datetime | None:
@@ -93,7 +101,8 @@ def preview_plan(session: Session, enrolment: Enrolment, *, now: datetime) -> Pl
     version = session.get(ProtocolVersion, enrolment.protocol_version_id)
     if version is None:
         raise CareError("Unknown protocol version.")
-    info = CourseInfo("preview", enrolment.enrolled_on, tuple(check_regions(enrolment.regions)))
+    info = CourseInfo("preview", enrolment.enrolled_on, tuple(check_regions(enrolment.regions)),
+                      enrolled_at=now)
     first = first_session_utc(enrolment)
     sessions = [SessionInfo("first", first, "scheduled")] if first else []
     return plan_followups(parse_protocol(version.definition), info, sessions, enrolment.timezone,
@@ -104,7 +113,8 @@ def enrol(session: Session, enrolment: Enrolment, *, now: datetime,
           actor: Actor) -> TreatmentCourse:
     """Store the patient, course, regions and first session, then plan the follow-ups."""
     fields = {k: v for k, v in enrolment.__dict__.items() if k != "first_session_local"}
-    course = enrol_patient(session, **fields)
+    fields["tags"] = list(enrolment.tags)
+    course = enrol_patient(session, **fields, enrolled_at=now)
     first = first_session_utc(enrolment)
     if first is not None:
         add_treatment_session(session, course=course, scheduled_at=first)
@@ -158,6 +168,22 @@ def update_contact(session: Session, patient: Patient, values: dict, *, now: dat
         outbox.retire_future(session, patient.id, now)
         replan_patient(session, patient, now=now, actor=actor)
     return changed
+
+
+def set_index_region(session: Session, course: TreatmentCourse, code: str, *,
+                     now: datetime) -> bool:
+    """Choose the region a course is analysed by; False if it was already that one."""
+    regions = [r.region_code for r in session.exec(
+        select(CourseRegion).where(CourseRegion.course_id == course.id)
+        .order_by(CourseRegion.id)).all()]
+    if code not in regions:
+        raise CareError("Choose one of the regions treated in this course.")
+    if course.index_region_code == code:
+        return False
+    course.index_region_code, course.updated_at = code, now
+    session.add(course)
+    session.flush()
+    return True
 
 
 def request_resend(session: Session, assignment: SurveyAssignment, patient: Patient, *,

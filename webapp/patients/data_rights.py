@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Session, SQLModel, delete, select
+from sqlmodel import Session, SQLModel, delete, func, select
 
 from webapp.models import (
     AuditEvent,
@@ -63,6 +63,28 @@ def export_patient(session: Session, patient_id: int) -> dict:
         "safety_flags": _rows(session, SafetyFlag, SafetyFlag.patient_id, pid),
         "contact_log": _rows(session, ContactLog, ContactLog.patient_id, pid),
         "audit_events": _rows(session, AuditEvent, AuditEvent.patient_id, pid),
+    }
+
+
+def _count(session: Session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def erasure_counts(session: Session, patient_id: int) -> dict[str, int]:
+    """What an erasure touches, counted, for the page that asks for confirmation."""
+    course_ids = select(TreatmentCourse.id).where(TreatmentCourse.patient_id == patient_id)
+    return {
+        "reminders": _count(session, Reminder, Reminder.patient_id == patient_id),
+        "pending_reminders": _count(session, Reminder, Reminder.patient_id == patient_id,
+                                    Reminder.status == "pending"),
+        "contacts": _count(session, ContactLog, ContactLog.patient_id == patient_id),
+        "links": _count(session, PatientToken, PatientToken.patient_id == patient_id),
+        "follow_ups": _count(session, SurveyAssignment,
+                             SurveyAssignment.patient_id == patient_id),
+        "answers": _count(session, SurveyResponse, SurveyResponse.patient_id == patient_id),
+        "scores": _count(session, SurveyScore, SurveyScore.patient_id == patient_id),
+        "sessions": _count(session, TreatmentSession,
+                           TreatmentSession.course_id.in_(course_ids)),
     }
 
 

@@ -13,7 +13,7 @@ from webapp import audit
 from webapp.auth.security import live_patient_or_404, role_required
 from webapp.db import get_session
 from webapp.models import utcnow
-from webapp.patients.data_rights import erase_patient, export_patient
+from webapp.patients.data_rights import erase_patient, erasure_counts, export_patient
 
 bp = Blueprint("data_rights", __name__, url_prefix="/coordinate/patients",
                template_folder="templates")
@@ -34,8 +34,22 @@ def show_data_rights(patient_id: int):
     """Offer the export and erasure of one patient's data."""
     patient = live_patient_or_404(patient_id)
     return render_template("data_rights/show_data_rights.html", patient=patient,
-                           export_form=ExportForm(), erase_form=EraseForm(),
+                           export_form=ExportForm(),
                            keeps_answers=current_app.config["ERASE_KEEPS_ANONYMISED_ANSWERS"])
+
+
+def _confirm_erasure(patient, form: EraseForm, status: int = 200):
+    return render_template("data_rights/confirm_erasure.html", patient=patient, erase_form=form,
+                           counts=erasure_counts(get_session(), patient.id),
+                           keeps_answers=current_app.config["ERASE_KEEPS_ANONYMISED_ANSWERS"]
+                           ), status
+
+
+@bp.route("/<int:patient_id>/data/erase")
+@role_required("coordinator")
+def confirm_erasure(patient_id: int):
+    """Say exactly what erasing this patient will do, and ask for the study code."""
+    return _confirm_erasure(live_patient_or_404(patient_id), EraseForm())
 
 
 @bp.route("/<int:patient_id>/data/export", methods=["POST"])
@@ -65,10 +79,7 @@ def erase_data(patient_id: int):
     if not form.validate_on_submit() or form.confirm.data.strip() != patient.study_code:
         form.confirm.errors = list(form.confirm.errors) or [
             "That is not this patient's study code. Nothing was erased."]
-        return render_template("data_rights/show_data_rights.html", patient=patient,
-                               export_form=ExportForm(), erase_form=form,
-                               keeps_answers=current_app.config[
-                                   "ERASE_KEEPS_ANONYMISED_ANSWERS"]), 400
+        return _confirm_erasure(patient, form, 400)
     db = get_session()
     keep = bool(current_app.config["ERASE_KEEPS_ANONYMISED_ANSWERS"])
     mode = erase_patient(db, patient.id, keep_anonymised=keep, now=utcnow())

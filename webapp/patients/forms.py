@@ -1,7 +1,8 @@
-"""WTForms for the coordinator's pages: protocols, enrolment, contact details and the worklist.
+"""WTForms for the coordinator's pages: enrolment, contact details, the course and the worklist.
 
 Forms check format only; rules that need the database (study code in use, protocol version
-exists) live in the views and in webapp.care.records.
+exists) live in the views and in webapp.care.records. Choices that depend on the clinic (its
+languages, its time zone) are set by the views.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from surveys.languages import LANGUAGE_CODES, Language, find_language, get_language
 from webapp.care.records import CareError
 from webapp.models import CHANNELS
-from webapp.patients.enrolment import check_timezone
+from webapp.patients.enrolment import check_timezone, parse_tags
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164_RE = r"^\+[1-9]\d{6,14}$"
-LANGUAGE_RE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 STUDY_CODE_RE = r"^[A-Za-z0-9][A-Za-z0-9-]*$"
 CHANNEL_CHOICES = [SelectChoice(c, "Email" if c == "email" else "SMS (text message)")
                    for c in CHANNELS]
@@ -40,6 +41,30 @@ def _check_zone(_form, field) -> None:
         raise ValidationError(str(exc)) from None
 
 
+def _check_tags(_form, field) -> None:
+    try:
+        parse_tags(field.data)
+    except CareError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def served_languages(config) -> list[Language]:
+    """The languages the clinic serves (NERVETRACK_LANGUAGES, e.g. "en,fr,es,fa"), in order."""
+    raw = config.get("LANGUAGES") or ",".join(LANGUAGE_CODES)
+    tags = raw.split(",") if isinstance(raw, str) else list(raw)
+    found = [find_language(str(tag).strip()) for tag in tags]
+    return list(dict.fromkeys(lang for lang in found if lang)) or [get_language(None)]
+
+
+def language_choices(config, current: str | None = None) -> list[SelectChoice]:
+    """The served languages by their own names; a patient's other language stays choosable."""
+    choices = [SelectChoice(lang.code, f"{lang.native_name} ({lang.english_name})")
+               for lang in served_languages(config)]
+    if current and current not in {c.value for c in choices}:
+        choices.append(SelectChoice(current, f"{current} (not served by the clinic)"))
+    return choices
+
+
 class ContactDetailsForm(FlaskForm):
     """How and when a patient is reached."""
 
@@ -48,11 +73,13 @@ class ContactDetailsForm(FlaskForm):
     phone = StringField("Mobile phone (E.164, e.g. +447700900123)", validators=[
         Optional(), Regexp(E164_RE, message="Write the number as + then digits, e.g. "
                                             "+447700900123.")])
-    timezone = StringField("Time zone (IANA, e.g. Europe/London)",
+    timezone = StringField("Time zone (type to search, e.g. Paris)",
                            validators=[DataRequired(), Length(max=64), _check_zone])
-    language = StringField("Language", default="en", validators=[
-        DataRequired(), Regexp(LANGUAGE_RE, message="Use a language code such as en or fr.")])
+    language = SelectField("Language of questions and reminders",
+                           validators=[DataRequired()])
     preferred_channel = SelectField("Preferred channel", choices=CHANNEL_CHOICES)
+    tags = StringField("Tags (comma-separated, e.g. scleroderma, diabetes)",
+                       validators=[Optional(), Length(max=600), _check_tags])
 
     def validate_preferred_channel(self, field) -> None:
         """Email needs an email address and SMS a phone number."""
@@ -76,6 +103,14 @@ class EnrolmentForm(ContactDetailsForm):
     enrolled_on = DateField("Enrolment date", validators=[DataRequired()])
     first_session = DateTimeLocalField("First session (patient's local time, optional)",
                                        format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    # The region the patient came for, among those ticked (checked by the view); default first.
+    index_region = HiddenField()
+
+
+class IndexRegionForm(FlaskForm):
+    """The region a course is analysed by, among its regions (choices set by the view)."""
+
+    index_region = SelectField("Index region (the one the patient came for)")
 
 
 class ContactLogForm(FlaskForm):

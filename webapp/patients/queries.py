@@ -1,4 +1,6 @@
-"""Read queries for the coordinator's patient pages: the list, a patient's schedule and history.
+"""Read queries for the coordinator's patient pages: the list, a patient's reminders and contacts.
+
+A patient's schedule grid is in ``webapp.patients.schedule``.
 
 Functions take `session` (and `now`) and return plain values; nothing here writes.
 """
@@ -69,12 +71,6 @@ def _next_due_by_patient(session: Session, ids: list[int], now: datetime) -> dic
         SurveyAssignment.patient_id.in_(ids), SurveyAssignment.status.in_(LIVE),
         SurveyAssignment.closes_at > now).order_by(SurveyAssignment.opens_at.desc())).all()
     return {row.patient_id: row for row in rows}  # earliest wins: it is written last
-
-
-def patient_schedule(session: Session, patient_id: int) -> list[SurveyAssignment]:
-    """Every assignment of a patient, in window order."""
-    return session.exec(select(SurveyAssignment).where(SurveyAssignment.patient_id == patient_id)
-                        .order_by(SurveyAssignment.opens_at, SurveyAssignment.id)).all()
 
 
 def reminder_history(session: Session, patient_id: int) -> list[Reminder]:

@@ -1,80 +1,54 @@
-"""Coordinator workspace: enrolment, patient pages and the follow-up worklist."""
+"""Coordinator workspace: the patient list and the patient page with its actions.
+
+The worklist (``worklist_views``), enrolment (``enrol_views``) and the clinic's schedule grid
+(``schedule_views``) add their routes to the same coordinator blueprint.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlmodel import select
 from wtforms.fields.choices import SelectChoice
 
-from scheduler.plan_model import PlanError
-from surveys.catalogue import load_regions
+from surveys.catalogue import get_region
 from webapp import audit
 from webapp.audit import request_actor
 from webapp.auth.security import ActionForm, live_patient_or_404, role_required
 from webapp.care.records import CareError
 from webapp.db import get_session
-from webapp.followup.worklist import CATEGORIES, completion_rates, timepoint_keys, worklist_rows
-from webapp.models import Patient, StaffUser, SurveyAssignment, utcnow
+from webapp.followup.replan import course_region_codes
+from webapp.models import Patient, StaffUser, SurveyAssignment, TreatmentCourse, utcnow
+from webapp.patients import (  # noqa: F401  (routes on this blueprint)
+    enrol_views,
+    schedule_views,
+    worklist_views,
+)
 from webapp.patients.actions import (
     CONTACT_FIELDS,
     STATUS_ACTIONS,
-    ZONES,
-    Enrolment,
     add_contact,
     change_status,
-    enrol,
-    preview_plan,
-    preview_rows,
-    regions_by_limb,
     request_resend,
+    set_index_region,
     update_contact,
+    zones_first,
 )
-from webapp.patients.forms import ContactDetailsForm, ContactLogForm, EnrolmentForm
-from webapp.patients.queries import (
-    contact_history,
-    patient_schedule,
-    patient_summaries,
-    reminder_history,
+from webapp.patients.blueprint import bp
+from webapp.patients.enrolment import parse_tags
+from webapp.patients.forms import (
+    ContactDetailsForm,
+    ContactLogForm,
+    IndexRegionForm,
+    language_choices,
 )
-from webapp.protocols.store import ensure_default_protocol, latest_versions
+from webapp.patients.queries import contact_history, patient_summaries, reminder_history
+from webapp.patients.schedule import patient_grid
 
-bp = Blueprint("coordinator", __name__, url_prefix="/coordinate", template_folder="templates")
 CSS = "coordinator.css"
-
-
-def _worklist_filters() -> tuple[dict, list[str]]:
-    """Read the filters from the query string, keeping only allow-listed values."""
-    errors, filters = [], {}
-    category = request.args.get("status") or None
-    if category and category not in CATEGORIES:
-        errors.append("Unknown status filter: choose due, overdue or missed.")
-    elif category:
-        filters["category"] = category
-    timepoint = request.args.get("timepoint") or None
-    if timepoint and timepoint not in timepoint_keys(get_session()):
-        errors.append("Unknown timepoint filter.")
-    elif timepoint:
-        filters["timepoint"] = timepoint
-    return filters, errors
-
-
-@bp.route("/worklist")
-@role_required("coordinator")
-def show_worklist():
-    """Show who is due, overdue or missed, with completion rates per timepoint."""
-    db = get_session()
-    now = utcnow()
-    filters, errors = _worklist_filters()
-    rows = [] if errors else worklist_rows(db, now, **filters)
-    return render_template("coordinator/show_worklist.html", rows=rows, errors=errors,
-                           rates=completion_rates(db, now), keys=timepoint_keys(db),
-                           categories=CATEGORIES, filters=filters, now=now,
-                           action_form=ActionForm(), contact_form=ContactLogForm()), \
-        400 if errors else 200
 
 
 @bp.route("/patients")
@@ -94,19 +68,51 @@ def _staff_names(user_ids) -> dict[int, str]:
     return {u.id: u.name for u in rows}
 
 
+def _latest_course(patient: Patient) -> TreatmentCourse | None:
+    return get_session().exec(select(TreatmentCourse).where(
+        TreatmentCourse.patient_id == patient.id).order_by(TreatmentCourse.id.desc())).first()
+
+
+def _region_choices(course: TreatmentCourse | None) -> list[SelectChoice]:
+    if course is None:
+        return []
+    out = []
+    for code in course_region_codes(get_session(), course.id):
+        region = get_region(code)
+        out.append(SelectChoice(code, f"{region.nerve_name} · {region.side} · {region.site_name}"))
+    return out
+
+
+def _contact_form(patient: Patient, form: ContactDetailsForm | None = None) -> ContactDetailsForm:
+    if form is None:
+        form = ContactDetailsForm(obj=patient)
+        form.tags.data = ", ".join(patient.tags or [])
+    form.language.choices = language_choices(current_app.config, patient.language)
+    return form
+
+
+def _index_form(course: TreatmentCourse | None, form=None) -> IndexRegionForm:
+    form = form or IndexRegionForm(index_region=course.index_region_code if course else None)
+    form.index_region.choices = _region_choices(course)
+    return form
+
+
 def render_patient(patient: Patient, *, status: int = 200, errors=None, contact_form=None,
-                   log_form=None):
+                   log_form=None, index_form=None):
     """Render the patient page (no audit: the caller records why it was shown)."""
     db = get_session()
     contacts = contact_history(db, patient.id)
     actions = [a for a, (allowed, _t) in STATUS_ACTIONS.items() if patient.status in allowed]
+    course, now = _latest_course(patient), utcnow()
     return render_template(
         "coordinator/show_patient.html", patient=patient, tz=ZoneInfo(patient.timezone),
-        schedule=patient_schedule(db, patient.id), reminders=reminder_history(db, patient.id),
+        grid=patient_grid(db, patient, now), reminders=reminder_history(db, patient.id),
         contacts=contacts, staff=_staff_names(c.staff_user_id for c in contacts),
-        actions=actions, errors=errors or [], action_form=ActionForm(), now=utcnow(),
-        one_second=timedelta(seconds=1),
-        contact_form=contact_form or ContactDetailsForm(obj=patient),
+        actions=actions, errors=errors or [], action_form=ActionForm(), now=now,
+        one_second=timedelta(seconds=1), course=course,
+        zones=zones_first(current_app.config.get("CLINIC_TIMEZONE", "UTC")),
+        contact_form=_contact_form(patient, contact_form),
+        index_form=_index_form(course, index_form),
         log_form=log_form or ContactLogForm()), status
 
 
@@ -128,10 +134,11 @@ def update_contact_details(patient_id: int):
     """Change how a patient is reached; a zone or channel change re-plans reminders."""
     db = get_session()
     patient = live_patient_or_404(patient_id)
-    form = ContactDetailsForm()
+    form = _contact_form(patient, ContactDetailsForm())
     if not form.validate_on_submit():
         return render_patient(patient, status=400, contact_form=form)
     values = {f: (getattr(form, f).data or "").strip() or None for f in CONTACT_FIELDS}
+    values["tags"] = parse_tags(form.tags.data)
     changed = update_contact(db, patient, values, now=utcnow(), actor=request_actor())
     if changed:
         audit.record(db, "patient_contact_updated", record_type="patient", record_id=patient.id,
@@ -220,71 +227,24 @@ def resend_reminder(assignment_id: int):
     return _back(patient)
 
 
-def _enrolment_form() -> EnrolmentForm:
-    db = get_session()
-    ensure_default_protocol(db)
-    db.commit()
-    form = EnrolmentForm()
-    form.regions.choices = [SelectChoice(r.code, r.code) for r in load_regions()]
-    form.protocol_version_id.choices = [
-        SelectChoice(v.id, f"{p.name} (version {v.version})") for p, v in latest_versions(db)]
-    if request.method == "GET":
-        form.enrolled_on.data = utcnow().date()
-    return form
-
-
-def _enrolment_from(form: EnrolmentForm) -> Enrolment:
-    def text(field):
-        return (field.data or "").strip() or None
-
-    return Enrolment(study_code=form.study_code.data.strip(),
-                     first_name=form.first_name.data.strip(), email=text(form.email),
-                     phone=text(form.phone), timezone=form.timezone.data.strip(),
-                     language=form.language.data.strip(),
-                     preferred_channel=form.preferred_channel.data,
-                     consent_date=form.consent_date.data, regions=list(form.regions.data),
-                     protocol_version_id=form.protocol_version_id.data,
-                     enrolled_on=form.enrolled_on.data,
-                     first_session_local=form.first_session.data)
-
-
-@bp.route("/patients/new", methods=["GET", "POST"])
+@bp.route("/patients/<int:patient_id>/index-region", methods=["POST"])
 @role_required("coordinator")
-def enrol_new_patient():
-    """Enrol a patient: "Preview schedule" plans without saving, "Enrol" saves and plans."""
-    form = _enrolment_form()
-    preview, errors = None, []
-    if form.validate_on_submit():
-        enrolment = _enrolment_from(form)
-        try:
-            if request.form.get("action") != "enrol":
-                preview = preview_rows(preview_plan(get_session(), enrolment, now=utcnow()),
-                                       ZoneInfo(enrolment.timezone))
-            else:
-                return _save_enrolment(enrolment)
-        except (CareError, PlanError) as exc:
-            get_session().rollback()
-            _attach_error(form, errors, str(exc))
-    status = 400 if request.method == "POST" and (form.errors or errors) else 200
-    return render_template("coordinator/enrol_new_patient.html", form=form, errors=errors,
-                           preview=preview, region_groups=regions_by_limb(),
-                           zones=ZONES), status
-
-
-def _attach_error(form: EnrolmentForm, errors: list[str], message: str) -> None:
-    if "Study code" in message:
-        form.study_code.errors = [message]
-    else:
-        errors.append(message)
-
-
-def _save_enrolment(enrolment: Enrolment):
+def change_index_region(patient_id: int):
+    """Choose the region the patient's course is analysed by (one of its regions; audited)."""
     db = get_session()
-    course = enrol(db, enrolment, now=utcnow(), actor=request_actor())
-    audit.record(db, "patient_enrolled", record_type="patient", record_id=course.patient_id,
-                 patient_id=course.patient_id,
-                 detail={"course_id": course.id, "protocol_version_id": course.protocol_version_id,
-                         "regions": len(enrolment.regions)})
+    patient = live_patient_or_404(patient_id)
+    course = _latest_course(patient)
+    form = _index_form(course, IndexRegionForm())
+    if course is None or not form.validate_on_submit():
+        return render_patient(patient, status=400, index_form=form)
+    try:
+        changed = set_index_region(db, course, form.index_region.data, now=utcnow())
+    except CareError as exc:
+        db.rollback()
+        return render_patient(patient, status=400, errors=[str(exc)])
+    if changed:
+        audit.record(db, "course_index_region_changed", record_type="treatment_course",
+                     record_id=course.id, patient_id=patient.id)
     db.commit()
-    flash(f"Enrolled {enrolment.study_code}.", "info")
-    return redirect(url_for("coordinator.show_patient", patient_id=course.patient_id))
+    flash("Index region saved." if changed else "Nothing changed.", "info")
+    return redirect(url_for("coordinator.show_patient", patient_id=patient.id))

@@ -19,3 +19,4 @@ class MovePatientsForm(FlaskForm):
 
     course_ids = SelectMultipleField("Courses", coerce=int, validate_choice=False)
     scope = HiddenField()
+    confirm = HiddenField()  # "yes" once the coordinator has read what will happen

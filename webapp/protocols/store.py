@@ -5,14 +5,19 @@ Data functions: they add and flush; the views audit and commit.
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, func, select
 
+from scheduler.plan_model import ExistingAssignment, PlanError
+from scheduler.planner import plan_followups
 from scheduler.protocol import load_default_protocol, parse_protocol, protocol_to_dict
+from scheduler.reconcile import reconcile
 from webapp.audit import Actor, add_event
-from webapp.followup.replan import mark_for_replan, replan_course
-from webapp.models import Patient, Protocol, ProtocolVersion, TreatmentCourse
+from webapp.followup.replan import course_timeline, mark_for_replan, replan_course
+from webapp.models import Patient, Protocol, ProtocolVersion, SurveyAssignment, TreatmentCourse
 
 
 def ensure_default_protocol(session: Session) -> ProtocolVersion:
@@ -87,3 +92,52 @@ def move_courses(db: Session, version: ProtocolVersion, courses: list[TreatmentC
                   patient_id=course.patient_id,
                   detail={"from_version_id": before, "to_version_id": version.id})
         replan_course(db, course.id, now=now, actor=actor)
+
+
+def name_problem(session: Session, name: str) -> str | None:
+    """Why a new protocol cannot have this name (empty, unreadable, taken), or None."""
+    if not name:
+        return "Give the protocol a name."
+    if len(name) > 120 or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        return "The protocol's name: at most 120 characters, no control characters."
+    if session.exec(select(Protocol).where(Protocol.name == name)).first():
+        return f"A protocol called {name!r} already exists: edit it to add a version."
+    return None
+
+
+@dataclass(frozen=True)
+class MovePreview:
+    """What moving one course to a version would do to its follow-ups (nothing stored)."""
+
+    course: TreatmentCourse
+    patient: Patient
+    from_version: int
+    added: list[str]
+    moved: list[str]
+    cancelled: list[str]
+    error: str | None = None
+
+
+def _preview_move(db: Session, protocol, course, patient, from_version: int,
+                  now: datetime) -> MovePreview:
+    info, sessions = course_timeline(db, course, patient)
+    try:
+        plan = plan_followups(protocol, info, sessions, patient.timezone, now,
+                              preferred_channel=patient.preferred_channel)
+    except PlanError as exc:
+        return MovePreview(course, patient, from_version, [], [], [], str(exc))
+    stored = {a.id: a for a in db.exec(select(SurveyAssignment)
+                                       .where(SurveyAssignment.course_id == course.id)).all()}
+    changes = reconcile([ExistingAssignment(a.id, a.slot, a.status, a.opens_at, a.closes_at)
+                         for a in stored.values()], plan, now)
+    return MovePreview(course, patient, from_version, [p.label for p in changes.create],
+                       [p.label for _id, p in changes.move],
+                       [stored[i].label for i in changes.cancel])
+
+
+def preview_moves(db: Session, version: ProtocolVersion, chosen: list[tuple], *,
+                  now: datetime) -> list[MovePreview]:
+    """For each (course, patient, version number): the follow-ups a move adds, moves, cancels."""
+    protocol = parse_protocol(version.definition)
+    return [_preview_move(db, protocol, course, patient, old, now)
+            for course, patient, old in chosen]

@@ -63,7 +63,8 @@ def test_moving_the_last_session_moves_the_follow_ups_and_audits_it(db):
     db.commit()
     assert result.moved >= 1
     m1 = db.exec(select(SurveyAssignment).where(SurveyAssignment.slot == "m1")).one()
-    assert m1.opens_at - opens_before == timedelta(days=14)
+    # the last session moves from 26 Jan to 9 Feb: 1 calendar month after is 9 March, not 26 Feb
+    assert m1.opens_at - opens_before == timedelta(days=11)
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "assignment_moved")).first()
     live = db.exec(select(Reminder).where(Reminder.assignment_id == m1.id,
                                           Reminder.status == "pending")).all()

@@ -18,6 +18,10 @@ PAGES = [
     "/coordinate/protocols/new",
     "/coordinate/protocols/versions/{version}",
     "/coordinate/protocols/{protocol}/edit",
+    "/coordinate/schedule",
+    "/coordinate/protocols/build",
+    "/coordinate/protocols/{protocol}/build",
+    "/coordinate/patients/{patient}/data/erase",
 ]
 POSTS = [
     "/coordinate/patients/{patient}/status",
@@ -26,6 +30,9 @@ POSTS = [
     "/coordinate/assignments/1/resend",
     "/coordinate/protocols/versions/{version}/move",
     "/coordinate/protocols/new",
+    "/coordinate/protocols/build",
+    "/coordinate/protocols/{protocol}/build",
+    "/coordinate/patients/{patient}/index-region",
 ]
 
 

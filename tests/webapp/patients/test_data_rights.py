@@ -102,3 +102,29 @@ def test_only_coordinators_reach_data_rights(app, make_staff, answered_patient, 
     browser = app.test_client()
     login(browser, f"{role}@clinic.test", STAFF_PASSWORD)
     assert browser.get(f"/coordinate/patients/{answered_patient.id}/data").status_code == 403
+
+
+@pytest.mark.parametrize(("keeps", "says"), [
+    (True, ["are kept for the cohort, without name", "study code becomes “ERASED-"]),
+    (False, ["Everything else is deleted too", "treatment session"]),
+])
+def test_erasure_asks_on_a_page_that_says_what_will_happen(app, coordinator, answered_patient,
+                                                          db, keeps, says):
+    app.config["ERASE_KEEPS_ANONYMISED_ANSWERS"] = keeps
+    path = f"/coordinate/patients/{answered_patient.id}/data"
+    assert f"{path}/erase" in coordinator.get(path).get_data(as_text=True)  # a link, no form
+    response = coordinator.get(f"{path}/erase")
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 200
+    assert "Nothing has been erased yet" in page and "This cannot be undone" in page
+    pending = _count(db, Reminder)
+    assert f"{pending} reminders are deleted" in page
+    assert "1 answered questionnaire" in page
+    for text in says:
+        assert text in page
+    assert "Erase NT-0001 permanently" in page and "<script" not in page
+    db.expire_all()
+    assert db.get(Patient, answered_patient.id).erased_at is None  # asking erases nothing
+    wrong = coordinator.post(f"{path}/erase", data={
+        "csrf_token": csrf_token(coordinator, f"{path}/erase"), "confirm": "NT-0002"})
+    assert wrong.status_code == 400 and "Nothing has been erased yet" in wrong.get_data(True)
