@@ -73,6 +73,7 @@ charts.survival
     kaplan_meier(times, at_days=()) -> KaplanMeier(n, events, times, survival, censored,
         at_risk, median); kaplan_meier_by_group(groups, at_days=()) -> dict[group, KaplanMeier]
     responder_share(answers, baseline, rule) -> float | None; median_share(shares)
+    region_response(answers, baseline, rule) -> (Durability, share)  # both, one pass
 charts.trial_table
     RegionValue(patient, region, group, timepoint, baseline, value)
     build_trial_rows(values, *, direction, mcid, responder_max, timepoints, groups)

@@ -102,11 +102,19 @@ def build_km_dict(curves: Mapping[str, KaplanMeier],
     layout["yaxis2"] = {
         "domain": [0, table_top], "type": "category", "categoryorder": "array",
         "categoryarray": list(reversed(curves)),  # first group on the top row
-        "showgrid": False, "zeroline": False, "fixedrange": True,
+        "showgrid": False, "zeroline": False, "fixedrange": True, "automargin": True,
         "title": {"text": "At risk", "font": {"size": 12}},
     }
-    layout["xaxis"]["rangemode"] = "tozero"
+    layout["xaxis"]["range"] = _km_range(curves)
     return {"data": traces, "layout": layout}
+
+
+def _km_range(curves: Mapping[str, KaplanMeier]) -> list[float]:
+    # A little room left of day 0, so the day-0 numbers at risk sit clear of the group names.
+    last = max((day for curve in curves.values()
+                for day in (*curve.times, *(d for d, _ in curve.at_risk))), default=1.0)
+    last = max(last, 1.0)
+    return [-0.04 * last, 1.03 * last]
 
 
 def timepoint_labels(rows: Sequence[TrialRow]) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from scipy.stats import CensoredData, ecdf
@@ -20,6 +20,7 @@ from charts.response import responder_label
 
 LEVELS = {"moderate": frozenset({"moderate", "substantial"}),
           "substantial": frozenset({"substantial"})}
+MEMO_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class ResponderRule:
     mcid: float | None = 2.0
     level: str = "moderate"
     responder_max: float | None = None
+    # A cohort asks about the same (baseline, value) pairs tens of thousands of times.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False,
+                        hash=False)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -38,6 +42,15 @@ class ResponderRule:
 
     def meets(self, baseline: float | None, value: float) -> bool:
         """Return True when this answer meets the threshold against the baseline."""
+        key = (baseline, value)
+        met = self._memo.get(key)
+        if met is None:
+            met = self._meets(baseline, value)
+            if len(self._memo) < MEMO_LIMIT:
+                self._memo[key] = met
+        return met
+
+    def _meets(self, baseline: float | None, value: float) -> bool:
         if self.responder_max is not None:
             return value <= self.responder_max
         if baseline is None:
@@ -91,11 +104,23 @@ def durability(
     rule: ResponderRule = ResponderRule(),
 ) -> Durability:
     """Return the region's first response day, loss day and last answer day."""
+    return region_response(answers, baseline, rule)[0]
+
+
+def region_response(
+    answers: Iterable[tuple[float, float | None]], baseline: float | None,
+    rule: ResponderRule = ResponderRule(),
+) -> tuple[Durability, float | None]:
+    """Return durability() and responder_share() of one region, judging each answer once."""
     ordered = follow_up(answers)
     if not ordered:
-        return Durability(None, None, None)
-    last_day = ordered[-1][0]
+        return Durability(None, None, None), None
     meets = [rule.meets(baseline, value) for _, value in ordered]
+    return _durability(ordered, meets), _share(ordered, meets)
+
+
+def _durability(ordered: Sequence[tuple[float, float]], meets: Sequence[bool]) -> Durability:
+    last_day = ordered[-1][0]
     start = next((index for index, met in enumerate(meets) if met), None)
     if start is None:
         return Durability(None, None, last_day)
@@ -128,10 +153,14 @@ def responder_share(
     threshold; the days before the first answer never do. None without follow-up.
     """
     ordered = follow_up(answers)
+    return _share(ordered, [rule.meets(baseline, value) for _, value in ordered])
+
+
+def _share(ordered: Sequence[tuple[float, float]], meets: Sequence[bool]) -> float | None:
     if not ordered or ordered[-1][0] <= 0:
         return None
-    days = sum(later[0] - earlier[0] for earlier, later in pairwise(ordered)
-               if rule.meets(baseline, earlier[1]))
+    days = sum(later[0] - earlier[0]
+               for (earlier, later), met in zip(pairwise(ordered), meets, strict=False) if met)
     return days / ordered[-1][0]
 
 

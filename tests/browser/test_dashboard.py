@@ -1,4 +1,5 @@
-"""A real browser (Debian chromium through Playwright) draws a patient's dashboard on a tablet.
+"""A real browser (Debian chromium through Playwright) draws a patient's dashboard on a tablet
+(the cohort view: tests/browser/test_cohort.py).
 
 Skipped when chromium is missing, unless NERVETRACK_REQUIRE_BROWSER=1 (then it fails).
 Runs on SQLite only: the browser part is the same whatever the database.
@@ -15,7 +16,6 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -134,69 +134,36 @@ def test_dashboard_draws_on_a_tablet(live_app):
     with signed_in_tablet(live_app.base) as tablet:
         page = tablet.page
         page.goto(f"{live_app.base}/clinic/patients/{live_app.patient_id}")
-        page.wait_for_selector("#plot-pain.js-plotly-plot .main-svg", timeout=20_000)
-        drawn = page.locator("#plot-pain .scatterlayer .trace").count()
-        expected = _visible_traces(page.content(), "pain")
+        first = page.locator("figure.panel").first
+        panel_top = first.bounding_box()["y"]
+        served_before = len(tablet.plotly)  # the server-drawn panels need no plotly.js
+        first.locator("details.live summary").click()  # the interactive view, on demand
+        plot = first.locator(".plot").get_attribute("id")
+        page.wait_for_selector(f"#{plot}.js-plotly-plot .main-svg", timeout=20_000)
+        drawn = page.locator(f"#{plot} .scatterlayer .trace").count()
+        expected = _visible_traces(page.content(), plot.removeprefix("plot-"))
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / f"dashboard-{live_app.bundle.kind}.png"),
                         full_page=True)
         plots = page.locator(".js-plotly-plot").count()
-        hover = page.evaluate(HOVER_LAST_POINT, "plot-pain")
-        pain_top = page.locator("#plot-pain").bounding_box()["y"]
-        x_title, legend = (page.locator(f"#plot-pain {sel}").bounding_box()
+        hover = page.evaluate(HOVER_LAST_POINT, plot)
+        x_title, legend = (page.locator(f"#{plot} {sel}").bounding_box()
                            for sel in (".g-xtitle", ".legend"))
         tablet.assert_bundle_served(live_app.bundle)
-    # 7 regions x (baseline, line, missed 3-month markers) + sessions; the 7 MCID bands start
-    # hidden (legend-only) past two regions, so they are not drawn.
-    assert expected == 7 * 3 + 1
+    # one region: pain and paresthesia x (band, baseline, line, missed 3-month markers),
+    # its sessions, and the (empty) trace that carries the named-timepoint axis on top
+    assert expected == 2 * 4 + 2
     assert drawn == expected
-    assert plots == 6  # pain, worst pain, paresthesia, function, PGIC and the CSA panel
+    assert served_before == 0 and plots == 1  # only the view the clinician opened
     assert tablet.errors == []
-    # the pain chart starts on the first screen, and its legend sits under the axis title
-    assert pain_top < 768 - 150, pain_top
+    # the first region's panel starts on the first screen, and its legend sits under the
+    # axis title
+    assert panel_top < 768 - 150, panel_top
     assert legend["y"] >= x_title["y"] + x_title["height"], (legend, x_title)
     # plotly.js filled the trace-level template from the points' customdata and text
     assert "%{" not in hover and "undefined" not in hover
     assert re.search(r"\d\d [A-Z][a-z]{2} \d{4} · ", hover), hover
     assert re.search(r"Pain \(NRS 0-10\): \d+Change from baseline: [−+]?\d", hover), hover
-
-
-def test_cohort_draws_its_bands_and_bars(live_app):
-    # Three patients, so every nerve's weeks reach the chart's minimum n and bands are drawn.
-    with Session(live_app.engine, expire_on_commit=False) as db:
-        for number, month in ((2, 4), (3, 5)):
-            seed_scleroderma_patient(db, study_code=f"NT-SSC-{number}",
-                                     start=datetime(2025, month, 7, 10, tzinfo=UTC))
-    with signed_in_tablet(live_app.base) as tablet:
-        page = tablet.page
-        page.goto(f"{live_app.base}/clinic/cohort?outcome=pain")
-        page.wait_for_selector("#plot-completion.js-plotly-plot .main-svg", timeout=20_000)
-        html = page.content()
-        figures = {name: json.loads(body) for name, body in re.findall(
-            r'<script type="application/json" id="fig-([a-z]+)">(.*?)</script>', html, re.S)}
-        plots = page.locator(".js-plotly-plot").count()
-        bars = {name: page.locator(f"#plot-{name} .barlayer .point path").count()
-                for name in ("responders", "completion")}
-        fills = page.locator("#plot-change .scatterlayer .js-fill").count()
-        lines = page.locator("#plot-change .scatterlayer .js-line").count()
-        hover = page.evaluate(HOVER_FIRST_BAR, "plot-completion")
-        OUTPUT.mkdir(exist_ok=True)
-        page.screenshot(path=str(OUTPUT / f"cohort-{live_app.bundle.kind}.png"),
-                        full_page=True)
-        tablet.assert_bundle_served(live_app.bundle)
-    assert plots == 3
-    completion = figures["completion"]["data"]
-    assert [t["type"] for t in completion] == ["bar"] and len(completion[0]["x"]) > 1
-    assert bars["completion"] == len(completion[0]["x"])  # one drawn bar per timepoint
-    responders = figures["responders"]["data"]
-    assert [t["type"] for t in responders] == ["bar", "bar"]
-    assert bars["responders"] == sum(len(t["y"]) for t in responders)  # zero-height ones too
-    change = figures["change"]["data"]
-    shown = [t for t in change if t.get("visible", True) is True]  # the rest: legend only
-    assert fills == sum(1 for t in shown if t.get("fill")) > 0  # the interquartile bands
-    assert lines > 0
-    assert tablet.errors == []
-    assert re.fullmatch(r".+: \d+% \(\d+ of \d+\)", hover), hover
 
 
 # Hover the last answered point of the first region's line and return the tooltip's text.
@@ -207,12 +174,5 @@ HOVER_LAST_POINT = """(id) => {
   let point = ys.length - 1;
   while (ys[point] === null) point -= 1;
   Plotly.Fx.hover(gd, [{curveNumber: curve, pointNumber: point}]);
-  return gd.querySelector(".hoverlayer").textContent;
-}"""
-
-# Hover the first bar of a bar chart and return the tooltip's text.
-HOVER_FIRST_BAR = """(id) => {
-  const gd = document.getElementById(id);
-  Plotly.Fx.hover(gd, [{curveNumber: 0, pointNumber: 0}]);
   return gd.querySelector(".hoverlayer").textContent;
 }"""

@@ -1,120 +1,91 @@
-"""Set-based queries over many patients: cohort rows and the responder status of the list.
+"""The cohort analysis for one query: set-based queries, then charts' pure statistics.
 
-A handful of queries load plain columns for every patient at once and the rest is done in
-Python, so the cost grows with the rows read, never with one round trip per patient.
+A fixed handful of queries whatever the number of patients (courses, regions, procedures when a
+split needs them, session numbers, the outcome's scores); day numbers come from the database;
+the rest is one pass in Python over plain tuples. See cohort_units (what a unit is and its
+subgroups), cohort_answers (which answer counts at which timepoint) and cohort_analysis (the
+statistics).
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from functools import lru_cache
+from sqlalchemy import case
+from sqlmodel import Session, func, select
 
-import sqlalchemy as sa
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
-
-from charts.cohort import CohortRow
-from scheduler.states import LIVE_ASSIGNMENT_STATUSES as LIVE
-from surveys.catalogue import get_region, nerves
-from webapp.care.timelines import CourseInfo, course_infos, plain_rows
-from webapp.care.trajectory import library_outcomes
-from webapp.models import (
-    Patient,
-    SurveyAssignment,
-    SurveyScore,
+from webapp.dashboards.cohort_analysis import (
+    CohortAnalysis,
+    comparisons,
+    durability,
+    group_order,
+    outcome_rule,
+    region_values,
+    trial_rows,
 )
-from webapp.survey.instruments import library_for_default
-
-COHORT_OUTCOMES = {"pain": "higher_worse", "paresthesia": "higher_worse",
-                   "function": "higher_better"}
-SEVERAL = ("several", "Several nerves")
-
-
-@lru_cache(maxsize=4096)
-def _json_list(text: str) -> tuple:
-    # Instrument and region lists repeat across thousands of assignments: parse each once.
-    return tuple(json.loads(text))
+from webapp.dashboards.cohort_answers import answer_rows, settle
+from webapp.dashboards.cohort_filters import CohortQuery
+from webapp.dashboards.cohort_groups import vocabulary
+from webapp.dashboards.cohort_timepoints import load_timepoint_plan
+from webapp.dashboards.cohort_units import build_units, load_courses
+from webapp.gc_pause import paused_gc
+from webapp.models import Patient, Protocol
 
 
-def _due_assignments(db: Session, now: datetime):
-    """Return the assignments that are due: answered, missed, or past their window."""
-    rows = plain_rows(db, sa.select(SurveyAssignment.id, SurveyAssignment.course_id,
-                                    SurveyAssignment.slot, SurveyAssignment.label,
-                                    SurveyAssignment.due_on,
-                                    sa.cast(SurveyAssignment.instruments, sa.Text),
-                                    sa.cast(SurveyAssignment.regions, sa.Text))
-                      .where(or_(SurveyAssignment.status.in_(("completed", "missed")),
-                              and_(SurveyAssignment.status.in_(LIVE),
-                                   SurveyAssignment.closes_at <= now)))
-                      .order_by(SurveyAssignment.due_on, SurveyAssignment.id))
-    return [(*row[:5], _json_list(row[5]), _json_list(row[6])) for row in rows]
+def analyse_cohort(db: Session, query: CohortQuery, tags: frozenset[str] = frozenset(), *,
+                   with_durability: bool = True) -> CohortAnalysis:
+    """Return the timepoint table, comparison and durability of one outcome, as queried."""
+    # Tens of thousands of small tuples, none in a cycle (webapp/gc_pause.py). They are all
+    # freed before the collector is back on, so it has nothing to walk when it restarts.
+    with paused_gc():
+        return _analyse(db, query, tags, with_durability)
 
 
-def _scores(db: Session, outcome: str) -> dict[tuple[int, str], float]:
-    rows = plain_rows(db, sa.select(SurveyScore.assignment_id, SurveyScore.region_code,
-                                    SurveyScore.value)
-                      .where(SurveyScore.outcome == outcome, SurveyScore.value.is_not(None))
-                      .order_by(SurveyScore.id))
-    values: dict[tuple[int, str], float] = {}
-    for aid, code, value in rows:
-        values.setdefault((aid, code), value)
-    return values
+def _analyse(db: Session, query: CohortQuery, tags: frozenset[str],
+             with_durability: bool) -> CohortAnalysis:
+    rule = outcome_rule(query.outcome)
+    plan = load_timepoint_plan(db)
+    courses = load_courses(db, query)
+    units = build_units(db, query, courses)
+    reassigned = settle(db, answer_rows(db, query.outcome), units, courses, plan,
+                        query.outcome)
+    labels = vocabulary(query.split, tags)
+    baseline = plan.baseline
+    values = region_values(units, baseline, labels, pgic=rule.responder_max is not None)
+    timepoints = plan.by_name({value.timepoint for value in values})
+    groups = group_order(values, labels)
+    analysis = CohortAnalysis(query, rule, timepoints, groups,
+                              trial_rows(values, rule, timepoints, groups))
+    analysis.comparison = comparisons(values, rule, timepoints, _pair(query, labels, groups))
+    if with_durability:
+        analysis.durability = durability(units, baseline, rule, labels, groups)
+    _count(analysis, units, baseline)
+    analysis.reassigned = len(reassigned)
+    return analysis
 
 
-def _nerve_of(code: str, info: CourseInfo, names: dict[str, str]) -> tuple[str, str]:
-    if code:
-        nerve = get_region(code).nerve
-        return nerve, names.get(nerve, nerve)
-    if len(info.nerves) == 1:
-        return info.nerves[0], names.get(info.nerves[0], info.nerves[0])
-    return SEVERAL
+def _pair(query: CohortQuery, labels: dict[str, str], groups: list[str]):
+    """The two subgroups to compare: the ones asked for if present, else the two largest."""
+    if query.compare:
+        asked = tuple(labels.get(key) for key in query.compare)
+        if all(label in groups for label in asked):
+            return asked
+    return tuple(groups[:2]) if len(groups) >= 2 else None
 
 
-def cohort_rows(db: Session, outcome: str, *, now: datetime, library=None) -> list[CohortRow]:
-    """Return one CohortRow per due timepoint, patient, region (or nerve) for one outcome."""
-    infos = course_infos(db)
-    values = _scores(db, outcome)
-    asked = {iid: per_region for iid, (per_region, scored) in
-             library_outcomes(library or library_for_default()).items() if outcome in scored}
-    names = dict(nerves())
-    series: dict[tuple[int, str], list[tuple]] = {}
-    timepoints: dict[tuple, str] = {}
-    for aid, cid, slot, label, due_on, instruments, regions in _due_assignments(db, now):
-        info = infos.get(cid)
-        if info is None or info.first is None:
-            continue
-        # Only per-session slots ("pre-session:<session id>") depend on the course.
-        key = (cid, slot, label) if ":" in slot else (slot, label)
-        name = timepoints.get(key)
-        if name is None:
-            name = timepoints[key] = info.timepoint_name(slot, label)
-        point = ((due_on - info.first).days, name)
-        for per_region in {asked[i] for i in instruments if i in asked}:
-            for code in (regions if per_region else ("",)):
-                series.setdefault((cid, code), []).append((*point, values.get((aid, code))))
-    return _rows_from_series(series, infos, outcome, names)
-
-
-def _baseline(points) -> float | None:
-    """charts.response.find_baseline for points already in day order: the first answered one."""
-    return next((value for _, _, value in points if value is not None), None)
-
-
-def _rows_from_series(series, infos, outcome, names) -> list[CohortRow]:
-    rows = []
-    for (cid, code), points in series.items():
-        info = infos[cid]
-        baseline = _baseline(points)
-        nerve, nerve_label = _nerve_of(code, info, names)
-        for day, name, value in points:
-            rows.append(CohortRow(str(info.patient_id), nerve, nerve_label, outcome, day / 7,
-                                  name, baseline, value, value is not None))
-    return rows
+def _count(analysis: CohortAnalysis, units, baseline) -> None:
+    answered = [unit for unit in units.values() if unit.cells]
+    analysis.units = len(answered)
+    analysis.patients = len({unit.patient_id for unit in answered})
+    analysis.with_baseline = sum(1 for unit in answered if baseline in unit.cells)
 
 
 def cohort_counts(db: Session) -> tuple[int, int]:
     """Return (patients, synthetic patients) among the live patients."""
-    rows = db.exec(select(Patient.synthetic).where(Patient.erased_at.is_(None))).all()
-    return len(rows), sum(1 for synthetic in rows if synthetic)
+    synthetic = func.count(case((Patient.synthetic.is_(True), 1)))
+    total, made_up = db.exec(select(func.count(), synthetic)
+                             .where(Patient.erased_at.is_(None))).one()
+    return total, made_up
 
+
+def protocol_names(db: Session) -> dict[int, str]:
+    """Return {protocol id: name} of every protocol (the protocol filter's allow-list)."""
+    return dict(db.exec(select(Protocol.id, Protocol.name).order_by(Protocol.name)).all())

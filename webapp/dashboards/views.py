@@ -1,34 +1,38 @@
-"""Clinician dashboards: the cohort view, the safety list, CSV exports and the plotly.js asset."""
+"""Clinician dashboards: the cohort view and its trial table, CSV exports and the plotly.js
+asset (the safety list's routes live in safety_views, on this blueprint)."""
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     g,
     render_template,
     request,
 )
 
-from charts.assets import figure_payload
-from charts.cohort import MIN_PLOTTED_N, VISIBLE_NERVES, build_cohort_view
 from webapp import audit
 from webapp.auth.security import live_patient_or_404, role_required
-from webapp.dashboards.cohort import COHORT_OUTCOMES, cohort_counts, cohort_rows
+from webapp.dashboards.cohort import analyse_cohort, cohort_counts, protocol_names
+from webapp.dashboards.cohort_context import cohort_context
+from webapp.dashboards.cohort_filters import BadFilter, parse_query
+from webapp.dashboards.cohort_units import course_tags
 from webapp.dashboards.export import export_csv, export_rows
 from webapp.dashboards.plotly_bundle import bundle_for
+from webapp.dashboards.trial_export import (
+    audit_detail,
+    describe,
+    printable_rows,
+    row_count,
+    trial_csv,
+    trial_sections,
+)
 from webapp.db import get_session
-from webapp.gc_pause import paused_gc
-from webapp.models import utcnow
 
 bp = Blueprint("dashboards", __name__, url_prefix="/clinic", template_folder="templates")
 
 YEAR = 365 * 24 * 3600
-COHORT_TITLES = {"change": "Median change from baseline, with interquartile range",
-                 "responders": "Responders at each follow-up",
-                 "completion": "Follow-ups answered"}
 
 
 @bp.route("/assets/plotly.min.js")
@@ -60,34 +64,67 @@ def plotly_etag() -> str:
     return bundle_for(current_app).etag
 
 
+def _checked_query(db):
+    """Return (query, tags, protocols) of the request, or raise BadFilter."""
+    tags, protocols = course_tags(db), protocol_names(db)
+    return parse_query(request.args, protocols=protocols, tags=tags), tags, protocols
+
+
+def _bad_filter(exc: BadFilter):
+    return render_template("error.html", status=400, message=str(exc)), 400
+
+
 @bp.route("/cohort")
 @role_required("clinician")
 def show_cohort():
-    """The cohort view: change from baseline, responders and completion for one outcome."""
-    outcome = request.args.get("outcome", "pain")
-    if outcome not in COHORT_OUTCOMES:
-        abort(400)
+    """The cohort view: does it work, for whom, and for how long (one outcome at a time)."""
     db = get_session()
+    try:
+        query, tags, protocols = _checked_query(db)
+    except BadFilter as exc:
+        return _bad_filter(exc)
     g.allow_inline_styles = True  # plotly.js injects <style>; scripts stay 'self' only
-    view, figures = cohort_page(db, outcome, now=utcnow())
+    analysis = analyse_cohort(db, query, tags)
     patients, synthetic = cohort_counts(db)
-    audit.record(db, "cohort_viewed", detail={"outcome": outcome})
+    audit.record(db, "cohort_viewed", detail={"outcome": query.outcome,
+                                              **audit_detail(query, "page", len(analysis.rows))})
     db.commit()
-    return render_template("dashboards/show_cohort.html", outcome=outcome,
-                           outcomes=list(COHORT_OUTCOMES), figures=figures, tables=view.tables,
-                           titles=COHORT_TITLES, patients=patients, synthetic=synthetic,
-                           min_plotted_n=MIN_PLOTTED_N, visible_nerves=VISIBLE_NERVES)
+    return render_template("dashboards/show_cohort.html", **cohort_context(
+        analysis, tags=tags, protocols=protocols, patients=patients, synthetic=synthetic))
 
 
-def cohort_page(db, outcome: str, *, now, library=None) -> tuple:
-    """Return the cohort view of one outcome and its (name, title, JSON payload) figures."""
-    with paused_gc():  # ~75,000 rows for 5,000 patients: see webapp/gc_pause.py
-        rows = cohort_rows(db, outcome, now=now, library=library)
-        view = build_cohort_view(rows, outcome=outcome, direction=COHORT_OUTCOMES[outcome],
-                                 mcid=2)
-        figures = [(name, COHORT_TITLES[name], figure_payload(fig))
-                   for name, fig in view.figures.items()]
-    return view, figures
+@bp.route("/cohort/trial-table")
+@role_required("clinician")
+def show_trial_table():
+    """The trial table as a printable page (every outcome), audited as an export."""
+    db = get_session()
+    try:
+        query, tags, protocols = _checked_query(db)
+    except BadFilter as exc:
+        return _bad_filter(exc)
+    sections = trial_sections(db, query, tags)
+    audit.record(db, "cohort_trial_table_exported",
+                 detail=audit_detail(query, "page", row_count(sections)))
+    db.commit()
+    return render_template("dashboards/show_trial_table.html", sections=sections,
+                           rows_of=printable_rows, query=query,
+                           described=describe(query, protocols, tags))
+
+
+@bp.route("/cohort/trial-table.csv")
+@role_required("clinician")
+def export_trial_table():
+    """The trial table as CSV (every outcome), audited."""
+    db = get_session()
+    try:
+        query, tags, protocols = _checked_query(db)
+    except BadFilter as exc:
+        return _bad_filter(exc)
+    sections = trial_sections(db, query, tags)
+    audit.record(db, "cohort_trial_table_exported",
+                 detail=audit_detail(query, "csv", row_count(sections)))
+    db.commit()
+    return _csv_response(trial_csv(sections), "nervetrack-trial-table.csv")
 
 
 def _csv_response(text: str, filename: str) -> Response:

@@ -28,11 +28,19 @@ class Trajectory:
     tau_weeks: float
     noise: float
     seed: int
+    fade_after_weeks: float | None = None  # the change starts to wane after this many weeks
+    fade_weeks: float = 10.0  # ...and keeps about a third of itself this many weeks later
+
+    def change(self, weeks: float) -> float:
+        """Return the relative improvement reached `weeks` after the first session."""
+        progress = 1 - math.exp(-max(weeks, 0) / self.tau_weeks)
+        if self.fade_after_weeks is not None and weeks > self.fade_after_weeks:
+            progress *= math.exp(-(weeks - self.fade_after_weeks) / self.fade_weeks)
+        return self.improvement * progress
 
     def level(self, weeks: float, rng: random.Random, offset: float = 0.0) -> int:
         """Return a 0-10 rating at `weeks` after the first session."""
-        progress = 1 - math.exp(-max(weeks, 0) / self.tau_weeks)
-        value = (self.baseline + offset) * (1 - self.improvement * progress)
+        value = (self.baseline + offset) * (1 - self.change(weeks))
         return max(0, min(10, round(value + rng.gauss(0, self.noise))))
 
 
@@ -61,7 +69,7 @@ def _answers_for(instrument_id: str, region_index: int, t: Trajectory, weeks: fl
 
 
 def _pgic(t: Trajectory, weeks: float) -> int:
-    change = t.improvement * (1 - math.exp(-max(weeks, 0) / t.tau_weeks))
+    change = t.change(weeks)
     for threshold, answer in ((0.5, 1), (0.3, 2), (0.1, 3), (-0.1, 4), (-0.3, 5), (-0.5, 6)):
         if change >= threshold:
             return answer

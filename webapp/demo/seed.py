@@ -2,7 +2,8 @@
 
 Everything is placed relative to `today` so the demo always has history, open windows and
 upcoming reminders; the random generator has a fixed seed, and patients that already exist
-(by study code) are skipped, so seeding twice changes nothing.
+(by study code) are skipped, so seeding twice changes nothing. Who the patients are is planned
+in webapp.demo.plans; this module writes them through the app's own code.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from sqlmodel import Session, select
 from webapp.auth.users import create_user
 from webapp.care.records import add_treatment_session, record_procedure
 from webapp.demo.accounts import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
-from webapp.demo.answers import Trajectory, answer_assignment
+from webapp.demo.answers import answer_assignment
+from webapp.demo.plans import (
+    COHORT_SIZE,
+    DEMO_PATIENT_CODE,
+    SCLERODERMA_CODE,
+    SCLERODERMA_REGIONS,
+    PlannedPatient,
+    demo_patient,
+    scleroderma_case,
+    synthetic_cohort,
+)
 from webapp.followup import outbox
 from webapp.followup.replan import replan_course
 from webapp.models import (
@@ -31,32 +42,8 @@ from webapp.patients.enrolment import enrol_patient
 from webapp.protocols.store import ensure_default_protocol
 from webapp.survey.links import issue_link, link_url
 
-SEED = 20251007
-SCLERODERMA_CODE = "NT-CASE-001"
-DEMO_PATIENT_CODE = "NT-DEMO-001"
-SCLERODERMA_REGIONS = (
-    "median-forearm-left", "ulnar-elbow-left", "medial-antebrachial-cutaneous-forearm-left",
-    "sciatic-gluteal-thigh-left", "common-fibular-fibular-head-left",
-    "superficial-fibular-lower-leg-left", "dorsal-cutaneous-foot-dorsum-foot-right",
-)
-ZONES = ("Europe/London", "America/New_York", "Asia/Tehran", "Asia/Kolkata",
-         "Australia/Adelaide", "Europe/Paris", "America/Los_Angeles", "Asia/Kathmandu")
-FIRST_NAMES = ("Alex", "Sam", "Jordan", "Robin", "Maria", "Reza", "Priya", "Tom", "Lena",
-               "Omar", "Grace", "Kenji", "Ana", "Dev", "Noor", "Eli", "Sara", "Ivan", "Mina",
-               "Joe", "Leila", "Chris", "Ada", "Ben")
-COMMON_REGIONS = (
-    "median-carpal-tunnel-right", "median-carpal-tunnel-left", "ulnar-elbow-right",
-    "ulnar-elbow-left", "lateral-femoral-cutaneous-inguinal-ligament-right",
-    "tibial-tarsal-tunnel-left", "superficial-radial-distal-forearm-right",
-    "common-fibular-fibular-head-right", "greater-occipital-occiput-left",
-    "lesser-occipital-behind-ear-right", "sciatic-gluteal-thigh-right",
-    "superficial-fibular-lower-leg-right", "medial-antebrachial-cutaneous-forearm-right",
-    "dorsal-cutaneous-foot-dorsum-foot-left", "ulnar-wrist-left", "median-forearm-right",
-)
-# (share of the cohort, relative improvement at the end of treatment)
-RESPONSE_CLASSES = (("responder", 0.45, (0.55, 0.85)), ("partial", 0.25, (0.25, 0.45)),
-                    ("non-responder", 0.2, (-0.05, 0.15)), ("worse", 0.1, (-0.6, -0.3)))
-COHORT_SIZE = 64
+__all__ = ["DEMO_PATIENT_CODE", "SCLERODERMA_CODE", "SCLERODERMA_REGIONS", "demo_patient_link",
+           "seed_demo", "seed_staff"]
 
 
 @dataclass
@@ -71,24 +58,6 @@ class SeedSummary:
         return f"Seeded demo data: {parts}."
 
 
-@dataclass(frozen=True)
-class PlannedPatient:
-    """Everything needed to create one demo patient and their history."""
-
-    code: str
-    first_name: str
-    timezone: str
-    regions: tuple[str, ...]
-    first_session: date
-    session_gap_days: int
-    session_count: int
-    trajectory: Trajectory
-    synthetic: bool = True
-    miss_rate: float = 0.1
-    adverse_week: int | None = None
-    channel: str = "email"
-
-
 def seed_staff(session: Session) -> int:
     """Create the demo staff users that do not exist yet; return how many were made."""
     made = 0
@@ -100,53 +69,6 @@ def seed_staff(session: Session) -> int:
                 user.totp_secret, user.totp_enabled = DEMO_ADMIN_TOTP_SECRET, True
             made += 1
     return made
-
-
-def scleroderma_case(today: date) -> PlannedPatient:
-    """The published case: 7 regions, weekly sessions weeks 0-6, well at one year."""
-    first = today - timedelta(days=7 * 6 + 365 + 21)
-    trajectory = Trajectory(baseline=8.0, improvement=0.92, tau_weeks=2.5, noise=0.4,
-                            seed=SEED)
-    return PlannedPatient(SCLERODERMA_CODE, "Case", "Asia/Tehran", SCLERODERMA_REGIONS, first,
-                          7, 7, trajectory, synthetic=False, miss_rate=0.0)
-
-
-def demo_patient(today: date) -> PlannedPatient:
-    """A patient starting treatment in three days: their baseline survey is open now."""
-    trajectory = Trajectory(baseline=7.0, improvement=0.6, tau_weeks=3, noise=0.5, seed=SEED)
-    return PlannedPatient(DEMO_PATIENT_CODE, "Robin", "Europe/London",
-                          ("median-carpal-tunnel-right", "median-carpal-tunnel-left"),
-                          today + timedelta(days=3), 7, 4, trajectory)
-
-
-def synthetic_cohort(today: date, size: int = COHORT_SIZE) -> list[PlannedPatient]:
-    """A varied, seeded cohort across the nerve catalogue."""
-    rng = random.Random(SEED)
-    return [_synthetic_patient(rng, today, n) for n in range(1, size + 1)]
-
-
-def _pick_class(rng: random.Random) -> tuple[str, tuple[float, float]]:
-    roll, total = rng.random(), 0.0
-    for name, share, span in RESPONSE_CLASSES:
-        total += share
-        if roll <= total:
-            return name, span
-    return RESPONSE_CLASSES[-1][0], RESPONSE_CLASSES[-1][2]
-
-
-def _synthetic_patient(rng: random.Random, today: date, n: int) -> PlannedPatient:
-    _, (low, high) = _pick_class(rng)
-    regions = tuple(dict.fromkeys(rng.sample(COMMON_REGIONS, rng.choice((1, 1, 1, 2, 2, 3)))))
-    trajectory = Trajectory(baseline=rng.uniform(4.5, 9.0), improvement=rng.uniform(low, high),
-                            tau_weeks=rng.uniform(1.5, 6), noise=rng.uniform(0.3, 0.9),
-                            seed=SEED + n)
-    return PlannedPatient(
-        code=f"NT-SYN-{n:03d}", first_name=rng.choice(FIRST_NAMES), timezone=rng.choice(ZONES),
-        regions=regions, first_session=today - timedelta(days=rng.randint(-10, 420)),
-        session_gap_days=rng.choice((7, 7, 7, 14)), session_count=rng.choice((1, 2, 3, 4, 6)),
-        trajectory=trajectory, miss_rate=rng.choice((0.0, 0.05, 0.1, 0.2, 0.35)),
-        adverse_week=rng.choice((None,) * 8 + (0, 1)),
-        channel=rng.choice(("email",) * 4 + ("sms",)))
 
 
 def seed_demo(*, session: Session, today: date | None = None,
@@ -180,6 +102,8 @@ def _create_patient(session: Session, p: PlannedPatient, version_id: int, today:
         regions=list(p.regions), protocol_version_id=version_id, enrolled_on=enrolled,
         email=f"{p.code.lower()}@example.org", phone="+15550100" + p.code[-3:],
         preferred_channel=p.channel, consent_date=enrolled, synthetic=p.synthetic)
+    session.get(Patient, course.patient_id).tags = list(p.tags)
+    course.index_region_code = p.index_region
     _add_sessions(session, course, p, today)
     now = datetime.combine(today, time(8), ZoneInfo(p.timezone)).astimezone(UTC)
     replan_course(session, course.id, now=_local_dt(enrolled - timedelta(days=30), 0, "UTC"))
@@ -199,23 +123,36 @@ def _add_sessions(session: Session, course: TreatmentCourse, p: PlannedPatient,
         day = p.first_session + timedelta(days=p.session_gap_days * number)
         at = _local_dt(day, 10, p.timezone)
         performed = day < today
+        note = p.notes[number] if performed and number < len(p.notes) else None
         row = add_treatment_session(session, course=course, scheduled_at=at,
                                     performed_at=at if performed else None,
-                                    status="performed" if performed else "scheduled")
+                                    status="performed" if performed else "scheduled", notes=note)
         if not performed:
             continue
         for code in p.regions:
             record_procedure(session, treatment_session=row, region_code=code,
-                             **_procedure_fields(rng, code, number))
+                             **_procedure_fields(rng, p, code, number))
 
 
-def _procedure_fields(rng: random.Random, code: str, number: int) -> dict:
+CONCENTRATIONS = {"D5W": "5%", "D15W": "15%", "saline": "0.9%", "lidocaine": "1%"}
+
+
+def _volume(rng: random.Random, p: PlannedPatient, code: str) -> float:
+    if p.volume_ml is not None:
+        return p.volume_ml
     big = code.startswith(("sciatic", "lateral-femoral"))
-    trigger = code.startswith("median-forearm") and number == 0
+    return round(rng.uniform(8, 10) if big else rng.uniform(3, 5), 1)
+
+
+def _procedure_fields(rng: random.Random, p: PlannedPatient, code: str, number: int) -> dict:
+    big = code.startswith(("sciatic", "lateral-femoral"))
+    # The case's trigger points next to the forearm nerve got 15% dextrose at the first visit.
+    trigger = p.injectate == "D5W" and code.startswith("median-forearm") and number == 0
+    injectate = "D15W" if trigger else p.injectate
     return {
-        "injectate": "D15W" if trigger else "D5W",
-        "concentration": "15%" if trigger else "5%",
-        "volume_ml": round(rng.uniform(8, 10) if big else rng.uniform(3, 5), 1),
+        "injectate": injectate,
+        "concentration": CONCENTRATIONS.get(injectate),
+        "volume_ml": _volume(rng, p, code),
         "approach": "in-plane short axis" if rng.random() < 0.7 else "in-plane long axis",
         "needle": "25G 38 mm" if not big else "22G 70 mm",
         "csa_mm2": round(max(6.0, rng.uniform(12, 16) - 0.8 * number), 1),

@@ -15,6 +15,7 @@ from webapp.models import (
     StaffUser,
     SurveyAssignment,
     SurveyScore,
+    TreatmentCourse,
     TreatmentSession,
 )
 
@@ -38,9 +39,27 @@ def test_seed_is_complete_deterministic_and_idempotent(db):
                         .where(Patient.synthetic.is_(True))).one()
     assert synthetic >= 60
     first = _fingerprint(db)
+    _assert_subgroups_to_analyse(db)
     again = seed_demo(session=db, today=TODAY)
     assert again.describe() == "Demo data already present: nothing changed."
     assert _fingerprint(db) == first
+
+
+def _assert_subgroups_to_analyse(db) -> None:
+    """Carpal tunnel on D5W and on other injectates, clinic tags, index regions."""
+    carpal = db.exec(select(ProcedureRecord.injectate).distinct().where(
+        ProcedureRecord.region_code.like("median-carpal-tunnel-%"))).all()
+    assert set(carpal) == {"D5W", "saline", "lidocaine"}
+    tagged = [tags for tags in db.exec(select(Patient.tags).where(Patient.synthetic)).all()
+              if tags]
+    assert len(tagged) >= 10 and {"diabetes", "hypothyroidism"} <= {t for ts in tagged
+                                                                      for t in ts}
+    chosen = db.exec(select(TreatmentCourse.id, TreatmentCourse.index_region_code)
+                     .where(TreatmentCourse.index_region_code.is_not(None))).all()
+    first = {cid: db.exec(select(CourseRegion.region_code).where(CourseRegion.course_id == cid)
+                          .order_by(CourseRegion.id)).first() for cid, _ in chosen}
+    assert len(chosen) >= 10
+    assert any(first[cid] != code for cid, code in chosen)  # not always the first enrolled
 
 
 def test_the_scleroderma_case_follows_the_paper(db):
@@ -57,6 +76,12 @@ def test_the_scleroderma_case_follows_the_paper(db):
     assert gaps == {7}
     injectates = set(db.exec(select(ProcedureRecord.injectate)).all())
     assert injectates == {"D5W", "D15W"}
+    assert case.tags == ["scleroderma"]
+    notes = [s.notes for s in case_sessions]
+    assert all(notes) and max(len(n) for n in notes) <= 100 and "D5W" in notes[0]
+    index = db.exec(select(TreatmentCourse.index_region_code)
+                    .where(TreatmentCourse.patient_id == case.id)).one()
+    assert index == SCLERODERMA_REGIONS[0]
     pain = db.exec(select(SurveyAssignment.slot, func.avg(SurveyScore.value))
                    .join(SurveyScore, SurveyScore.assignment_id == SurveyAssignment.id)
                    .where(SurveyAssignment.patient_id == case.id,
