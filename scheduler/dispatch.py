@@ -13,6 +13,10 @@ batch is being sent stops its reminder if the change is at least that old. Each
 reminder is then one transaction of statements built once: its fenced update, its link token
 and its audit row, committed after the channel accepted it. A crash between the channel's
 acceptance and that commit can repeat that one reminder (with the same Message-ID), never more.
+
+Patients control their reminders: while a patient's pause runs, or after they stopped them, each
+due reminder is cancelled unsent, except a fresh link they asked for themselves. Every email
+carries a signed link to pause or stop (and its List-Unsubscribe headers), every SMS the stop word.
 """
 
 from __future__ import annotations
@@ -34,11 +38,12 @@ from sqlmodel import Session
 from scheduler.channels import Channel, FileChannel, SmsHttpChannel, SmtpChannel
 from scheduler.messages import Message, build_reminder
 from scheduler.retry import PermanentFailure, TemporaryFailure, next_attempt_at, should_give_up
-from scheduler.states import LIVE_ASSIGNMENT_STATUSES, is_manual
+from scheduler.states import LIVE_ASSIGNMENT_STATUSES, RELINK_PREFIX, is_manual
 from webapp.auth.signin_sessions import hash_token
 from webapp.followup import outbox
 from webapp.models import AuditEvent, PatientToken, utcnow
 from webapp.survey.links import link_url
+from webapp.survey.stop_links import make_stop_token, stop_url
 
 log = logging.getLogger("nervetrack.dispatch")
 
@@ -83,6 +88,7 @@ class _Context:
     base_url: str
     clinic_name: str
     domain: str
+    secret_key: str | None  # signs each email's stop link; without one, no link is offered
 
 
 def default_worker_id() -> str:
@@ -161,7 +167,8 @@ def _context(now, lease_until, channels, config) -> _Context:
     base_url = str(config.get("BASE_URL") or "http://localhost")
     domain = urlsplit(base_url).hostname or "localhost"
     return _Context(now, lease_until, channels, base_url,
-                    str(config.get("CLINIC_NAME") or "NerveTrack"), domain)
+                    str(config.get("CLINIC_NAME") or "NerveTrack"), domain,
+                    config.get("SECRET_KEY") or None)
 
 
 def _deliver_one(conn: Connection, row: Row | None, ctx: _Context) -> str:
@@ -197,9 +204,20 @@ def _stale_verdict(row: Row, now: datetime) -> str | None:
         return "cancelled"
     if row.assignment_status not in LIVE_ASSIGNMENT_STATUSES or row.closes_at <= now:
         return "expired"
+    if _held_by_patient(row, now):
+        return "cancelled"
     if is_manual(row.slot_key):
         return None  # asked for by a person: always worth sending while the window is open
     return "expired" if row.later_due else None  # catch-up: only the latest due step goes
+
+
+def _held_by_patient(row: Row, now: datetime) -> bool:
+    """Tell whether the patient paused or stopped reminders; a fresh link they asked for goes."""
+    if row.slot_key.startswith(RELINK_PREFIX):
+        return False
+    if row.reminders_stopped_at is not None:
+        return True
+    return row.reminders_paused_until is not None and row.reminders_paused_until > now
 
 
 def _channel_for(ctx: _Context, kind: str) -> Channel:
@@ -211,10 +229,15 @@ def _channel_for(ctx: _Context, kind: str) -> Channel:
 
 
 def _render(row: Row, ctx: _Context, token: str) -> Message:
+    stop_link = None
+    if row.channel == "email" and ctx.secret_key:
+        signed = make_stop_token(ctx.secret_key, row.patient_id, now=ctx.now)
+        stop_link = stop_url(ctx.base_url, signed)
     return build_reminder(row.first_name, ctx.clinic_name, deadline_utc=row.closes_at,
                           tz=row.timezone, link=link_url(ctx.base_url, token),
                           channel=row.channel, message_key=row.slot_key,
-                          domain=ctx.domain, language=row.language or "en")
+                          domain=ctx.domain, language=row.language or "en",
+                          stop_link=stop_link, stop_hint=row.channel == "sms")
 
 
 def _commit_if(conn: Connection, done: bool, outcome: str) -> str:

@@ -184,8 +184,9 @@ def release(db: Session, ids: list[int], lease_until: datetime) -> int:
 def load_claimed(conn, ids: list[int], *, lease_until: datetime, now: datetime) -> dict:
     """Read claimed rows still held by this lease, in one query; return {reminder id: row}.
 
-    A row carries the reminder, its follow-up and patient fields the dispatcher needs, and
-    ``later_due``: whether a later planned step of the same follow-up is due too (catch-up).
+    A row carries the reminder, its follow-up and patient fields the dispatcher needs (the
+    patient's reminder choice among them), and ``later_due``: whether a later planned step of the
+    same follow-up is due too (catch-up).
     """
     if not ids:
         return {}
@@ -206,7 +207,8 @@ def _claimed_query():
     return (sa.select(r.c.id, r.c.slot_key, r.c.channel, r.c.attempts, r.c.patient_id,
                       r.c.assignment_id, a.c.status.label("assignment_status"), a.c.closes_at,
                       p.c.status.label("patient_status"), p.c.first_name, p.c.email, p.c.phone,
-                      p.c.timezone, p.c.language, later_due.label("later_due"))
+                      p.c.timezone, p.c.language, p.c.reminders_paused_until,
+                      p.c.reminders_stopped_at, later_due.label("later_due"))
             .join_from(r, a, a.c.id == r.c.assignment_id).join(p, p.c.id == r.c.patient_id)
             .where(r.c.id.in_(sa.bindparam("ids", expanding=True)), r.c.status == "sending",
                    r.c.lease_until == sa.bindparam("lease", type_=UTCDateTime)))
