@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 WEEK = 7.0
 # Ticks only: the axis has days, not dates. Named timepoints carry their exact calendar days.
@@ -45,9 +45,19 @@ class TimeAxis:
     share: float = TREATMENT_SHARE
     ticks: tuple[Tick, ...] = ()
     named: tuple[Tick, ...] = ()
+    # Day -> x, filled as days are asked: a 2-year weekly page maps thousands of points onto
+    # a few hundred distinct days, and the log of the follow-up is most of the panels' time.
+    _memo: dict[float, float] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)
 
     def x(self, day: float) -> float:
         """Return the x fraction in [0, 1] of a day (days off the axis are clamped)."""
+        found = self._memo.get(day)
+        if found is None:
+            found = self._memo[day] = self._fraction(day)
+        return found
+
+    def _fraction(self, day: float) -> float:
         treatment = _clamp((day - self.start) / (self.treatment_end - self.start))
         if not self.has_follow_up:
             return treatment

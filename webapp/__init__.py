@@ -10,6 +10,8 @@ from flask import Flask
 from webapp.config import (
     DEFAULTS,
     ConfigError,
+    check_clinic_timezone,
+    check_proxy_hops,
     check_smtp_cafile,
     default_database_url,
     normalise_database_url,
@@ -43,6 +45,8 @@ def _finish_config(app: Flask) -> None:
     app.config["DATABASE_URL"] = normalise_database_url(str(url))
     app.config["SECRET_KEY"] = resolve_secret_key(app.config, app.instance_path)
     app.config["SMTP_CAFILE"] = check_smtp_cafile(app.config.get("SMTP_CAFILE"))
+    app.config["PROXY_HOPS"] = check_proxy_hops(app.config.get("PROXY_HOPS"))
+    app.config["CLINIC_TIMEZONE"] = check_clinic_timezone(app.config.get("CLINIC_TIMEZONE"))
     if not app.config.get("OUTBOX_PATH"):
         app.config["OUTBOX_PATH"] = os.path.join(app.instance_path, "outbox.jsonl")
     secure = str(app.config["BASE_URL"]).startswith("https://")
@@ -54,7 +58,7 @@ def _finish_config(app: Flask) -> None:
 def _register(app: Flask) -> None:
     # Views are imported when an app is built, not when `webapp` is: the scheduler process and
     # the migrations import webapp.models without loading Flask views, forms and plotly.
-    from webapp import db, errors
+    from webapp import compression, db, errors, i18n, params, static_urls
     from webapp.admin import audit_views, user_views
     from webapp.auth import home, security, two_factor
     from webapp.auth import views as auth_views
@@ -62,17 +66,27 @@ def _register(app: Flask) -> None:
     from webapp.care import views as care_views
     from webapp.dashboards import safety_views  # noqa: F401  (routes on the dashboards blueprint)
     from webapp.dashboards import views as dashboard_views
+    from webapp.fhir import import_views  # noqa: F401  (routes on the fhir blueprint)
+    from webapp.fhir import views as fhir_views
+    from webapp.followup import sms_inbound
     from webapp.logs import install_log_filters
     from webapp.patients import data_rights_views
     from webapp.patients import views as patient_views
     from webapp.protocols import views as protocol_views
+    from webapp.survey import progress_views, reminder_views  # noqa: F401  (patient blueprint)
     from webapp.survey import views as survey_views
 
     install_log_filters()
+    # Before any route is added: every <int:...> id is bounded, so no query sees a huge one.
+    app.url_map.converters["int"] = params.BoundedIntConverter
+    app.before_request(params.refuse_unreadable_parameters)
     db.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    compression.init_app(app)
+    static_urls.init_app(app)
     for module in (auth_views, two_factor, home, user_views, audit_views, care_views,
                    dashboard_views, patient_views, protocol_views, data_rights_views,
-                   survey_views):
+                   survey_views, fhir_views, sms_inbound):
         app.register_blueprint(module.bp)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 import ssl
+from functools import cache
 from pathlib import Path
+from zoneinfo import available_timezones
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -24,7 +26,14 @@ DEFAULTS = {
     "SMS_URL": None,
     "SMS_TOKEN": None,
     "SMS_SENDER": "NerveTrack",
+    # Bearer token the SMS gateway sends to /hooks/sms/inbound (STOP replies); unset: hook off.
+    "SMS_INBOUND_TOKEN": None,
     "CLINIC_NAME": "NerveTrack Demo Clinic",
+    # The languages the clinic serves (codes from surveys/languages.py), the first the default.
+    "LANGUAGES": "en,fr,es,fa",
+    "CLINIC_TIMEZONE": "UTC",  # an IANA zone: times on admin pages are shown in it
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    "PROXY_HOPS": 0,
     "INSTRUMENTS_DIR": None,
     "ASSET_DIR": None,  # downloaded assets (the plotly.js basic bundle); None: ~/.cache/nervetrack
     "DEMO": False,
@@ -112,3 +121,36 @@ def check_smtp_cafile(value: object) -> str | None:
             "or unset it to trust the system's CAs only."
         ) from None
     return str(path)
+
+
+MAX_PROXY_HOPS = 5
+
+
+def check_proxy_hops(value: object) -> int:
+    """Return the number of trusted proxy hops, or raise ConfigError if it is not 0 to 5."""
+    # Environment values arrive as text or JSON-parsed numbers; booleans and floats are mistakes.
+    ok_type = isinstance(value, int | str) and not isinstance(value, bool)
+    text = str(value).strip() if ok_type else ""
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_PROXY_HOPS:
+        raise ConfigError(
+            f"NERVETRACK_PROXY_HOPS must be a whole number from 0 to {MAX_PROXY_HOPS}, "
+            f"not {value!r}: the number of reverse proxies in front of NerveTrack "
+            "(0 when browsers connect to it directly, 1 behind one TLS proxy)."
+        )
+    return int(text)
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    # "localtime" names whatever zone the host happens to be in, not a place.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
+def check_clinic_timezone(value: object) -> str:
+    """Return the clinic's IANA time zone name, or raise ConfigError if it is not one."""
+    if not isinstance(value, str) or value not in _iana_zones():
+        raise ConfigError(
+            f"NERVETRACK_CLINIC_TIMEZONE must be an IANA time zone such as Europe/London "
+            f"or America/New_York, not {value!r}."
+        )
+    return value

@@ -1,6 +1,10 @@
-"""Configuration: precedence, database URLs and the secret key rule."""
+"""Configuration: precedence, database URLs, the secret key rule, proxy hops, clinic zone."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -76,3 +80,40 @@ def test_nothing_is_created_at_import_time():
 
     module = importlib.reload(webapp)
     assert not hasattr(module, "app")
+
+
+@pytest.mark.parametrize(("value", "hops"), [(0, 0), ("0", 0), (1, 1), (" 2 ", 2), (5, 5)])
+def test_proxy_hops_are_a_small_whole_number(tmp_path, value, hops):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", "PROXY_HOPS": value})
+    assert app.config["PROXY_HOPS"] == hops
+
+
+@pytest.mark.parametrize(("setting", "value"), [
+    ("PROXY_HOPS", -1), ("PROXY_HOPS", "one"), ("PROXY_HOPS", 1.5), ("PROXY_HOPS", True),
+    ("PROXY_HOPS", ""), ("PROXY_HOPS", 6), ("PROXY_HOPS", "２"), ("PROXY_HOPS", None),
+    ("CLINIC_TIMEZONE", "Mars/Olympus"), ("CLINIC_TIMEZONE", "utc"),
+    ("CLINIC_TIMEZONE", "../etc/passwd"), ("CLINIC_TIMEZONE", "localtime"),
+    ("CLINIC_TIMEZONE", ""), ("CLINIC_TIMEZONE", None), ("CLINIC_TIMEZONE", "Europe"),
+])
+def test_bad_proxy_hops_or_clinic_zone_refuse_to_start(tmp_path, setting, value):
+    with pytest.raises(ConfigError, match=f"NERVETRACK_{setting} must be"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k", setting: value})
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/Argentina/Buenos_Aires"])
+def test_the_clinic_zone_is_any_iana_zone(tmp_path, zone):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                      "CLINIC_TIMEZONE": zone})
+    assert app.config["CLINIC_TIMEZONE"] == zone
+
+
+@pytest.mark.parametrize(("variable", "value"), [("NERVETRACK_PROXY_HOPS", "-1"),
+                                                 ("NERVETRACK_CLINIC_TIMEZONE", "Nowhere")])
+def test_a_bad_setting_in_the_environment_exits_2_with_one_line(tmp_path, variable, value):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NERVETRACK_")}
+    env.update({"NERVETRACK_SECRET_KEY": "k", variable: value})
+    result = subprocess.run([sys.executable, "-c", "from webapp.cli.main import main; main()",
+                             "routes"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            timeout=120)
+    assert result.returncode == 2
+    assert f"{variable} must be" in result.stderr and "Traceback" not in result.stderr

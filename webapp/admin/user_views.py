@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from webapp import audit
-from webapp.auth.security import ActionForm, role_required
-from webapp.auth.users import UserError, create_user, reset_password, set_active
+from webapp.admin.audit_rows import clinic_time
+from webapp.auth.security import role_required
+from webapp.auth.users import (
+    UserError,
+    create_user,
+    deactivation_problem,
+    reset_password,
+    set_active,
+)
 from webapp.db import get_session
 from webapp.models import ROLES, StaffUser
 
@@ -28,8 +47,20 @@ class PasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired(), Length(max=128)])
 
 
+class StatusForm(FlaskForm):
+    """The confirmation of a deactivation or reactivation: the state the admin asked for."""
+
+    active = HiddenField(validators=[DataRequired(), AnyOf(["0", "1"])])
+
+
 def _users():
     return get_session().exec(select(StaffUser).order_by(StaffUser.email)).all()
+
+
+def _last_sign_ins(users) -> dict[int, str]:
+    """Each user's last sign-in as the clinic's wall-clock time."""
+    tz = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    return {u.id: clinic_time(u.last_login_at, tz) for u in users if u.last_login_at}
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -54,8 +85,9 @@ def list_users():
             form.email.errors = [str(exc)]
     if form.errors:
         status = 400
-    return render_template("admin/list_users.html", users=_users(), form=form,
-                           action_form=ActionForm(), password_form=PasswordForm()), status
+    users = _users()
+    return render_template("admin/list_users.html", users=users, form=form,
+                           last_sign_ins=_last_sign_ins(users)), status
 
 
 def _get_user_or_404(user_id: int) -> StaffUser:
@@ -65,37 +97,57 @@ def _get_user_or_404(user_id: int) -> StaffUser:
     return user
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def _status_page(user: StaffUser, form: StatusForm, problem: str | None, status: int = 200):
+    return render_template("admin/toggle_user.html", user=user, form=form, problem=problem,
+                           is_self=user.id == current_user.id), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["GET", "POST"])
 @role_required("admin")
 def toggle_user(user_id: int):
-    """Deactivate an active user or reactivate an inactive one."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    """Say what deactivating (or reactivating) a user does; on confirmation, do it."""
     db = get_session()
     user = _get_user_or_404(user_id)
-    set_active(session=db, user=user, active=not user.is_active)
-    audit.record(db, "user_activated" if user.is_active else "user_deactivated",
+    form = StatusForm()
+    if request.method == "GET":
+        problem = deactivation_problem(session=db, user=user, acting_user_id=current_user.id,
+                                       lock=False) if user.is_active else None
+        return _status_page(user, form, problem)
+    if not form.validate_on_submit():
+        abort(400)
+    active = form.active.data == "1"
+    if active == user.is_active:
+        flash(f"{user.email} is already {'active' if active else 'deactivated'}.", "info")
+        return redirect(url_for("admin.list_users"))
+    try:
+        set_active(session=db, user=user, active=active, acting_user_id=current_user.id)
+    except UserError as exc:
+        db.rollback()
+        return _status_page(user, form, str(exc), 400)
+    audit.record(db, "user_activated" if active else "user_deactivated",
                  record_type="staff_user", record_id=user.id)
     db.commit()
-    flash(f"{user.email} is now {'active' if user.is_active else 'deactivated'}.", "info")
+    flash(f"{user.email} is now {'active' if active else 'deactivated'}.", "info")
     return redirect(url_for("admin.list_users"))
 
 
-@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @role_required("admin")
 def reset_user_password(user_id: int):
-    """Set a new password for a user and end their sessions."""
-    form = PasswordForm()
-    if not form.validate_on_submit():
-        abort(400)
-    db = get_session()
+    """Say what a password reset does; on confirmation, set the new password."""
     user = _get_user_or_404(user_id)
+    form = PasswordForm()
+    if request.method == "GET":
+        return render_template("admin/reset_user_password.html", user=user, form=form)
+    if not form.validate_on_submit():
+        return render_template("admin/reset_user_password.html", user=user, form=form), 400
+    db = get_session()
     try:
         reset_password(session=db, user=user, password=form.password.data)
     except UserError as exc:
         db.rollback()
-        flash(f"Password not changed: {exc}", "error")
-        return redirect(url_for("admin.list_users")), 400
+        form.password.errors = [str(exc)]
+        return render_template("admin/reset_user_password.html", user=user, form=form), 400
     audit.record(db, "user_password_reset", record_type="staff_user", record_id=user.id)
     db.commit()
     flash(f"New password set for {user.email}; their sessions were ended.", "info")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import wraps
 
 from flask import Flask, abort, current_app, g, request, session
@@ -9,6 +10,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.auth import signin_sessions
 from webapp.db import get_session
@@ -111,8 +113,33 @@ class _AssetAwareSessionInterface(SecureCookieSessionInterface):
             response.vary.discard("cookie")
 
 
+def _only_ip_addresses(wsgi_app):
+    """Keep REMOTE_ADDR an IP address: a forwarded value that is not one gives way to the peer.
+
+    Reached around the proxy, a client writes X-Forwarded-For itself; whatever it writes must
+    not become an "address" that sign-in limits and the audit trail store.
+    """
+
+    def app(environ, start_response):
+        try:
+            ipaddress.ip_address(environ.get("REMOTE_ADDR") or "")
+        except ValueError:
+            original = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
+            environ["REMOTE_ADDR"] = original
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Take the client's address and scheme from the last `hops` proxies' X-Forwarded headers."""
+    if hops:
+        app.wsgi_app = ProxyFix(_only_ip_addresses(app.wsgi_app), x_for=hops, x_proto=hops)
+
+
 def init_app(app: Flask) -> None:
-    """Wire CSRF, Flask-Login, the patient session loader and the security headers."""
+    """Wire the proxy setting, CSRF, Flask-Login, the patient session and the security headers."""
+    trust_proxies(app, int(app.config.get("PROXY_HOPS") or 0))
     app.session_interface = _AssetAwareSessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)

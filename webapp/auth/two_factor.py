@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pyotp
 from flask import (
     Blueprint,
     abort,
@@ -21,19 +20,19 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from webapp import audit
+from webapp.auth import totp
 from webapp.auth.signin import (
     BAD_CODE,
     PENDING,
     PENDING_SECONDS,
     finish_sign_in,
     locked_response,
+    record_failure,
 )
 from webapp.db import get_session
-from webapp.models import LoginFailure, StaffUser
+from webapp.models import StaffUser
 
 bp = Blueprint("two_factor", __name__, template_folder="templates")
-
-ISSUER = "NerveTrack"
 
 
 class CodeForm(FlaskForm):
@@ -52,14 +51,8 @@ def _pending_user(step: str) -> StaffUser | None:
     return user if user is not None and user.is_active else None
 
 
-def _code_ok(secret: str | None, code: str) -> bool:
-    return bool(secret) and pyotp.TOTP(secret).verify(code, valid_window=1)
-
-
 def _refuse(db, user: StaffUser, template: str, form, **context):
-    db.add(LoginFailure(email=user.email, ip=request.remote_addr or "?"))
-    audit.add_event(db, "sign_in_failed", actor_label=user.email, ip=request.remote_addr,
-                    detail={"step": "totp"})
+    record_failure(db, user.email, step="totp")
     db.commit()
     form.code.errors = [BAD_CODE]
     return render_template(template, form=form, **context), 401
@@ -67,7 +60,7 @@ def _refuse(db, user: StaffUser, template: str, form, **context):
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def verify():
-    """Second step of sign-in for staff with two-factor enabled."""
+    """Second step of sign-in for staff with two-factor enabled; each code works only once."""
     user = _pending_user("verify")
     if user is None:
         return redirect(url_for("auth.login"))
@@ -77,10 +70,17 @@ def verify():
     db = get_session()
     if (locked := locked_response(db, user.email)) is not None:
         return locked
-    if not _code_ok(user.totp_secret, form.code.data):
+    if not totp.accept_code(db, user, form.code.data):
         return _refuse(db, user, "auth/verify_code.html", form)
     session.pop(PENDING, None)
     return finish_sign_in(db, user)
+
+
+def _ensure_secret(db, user: StaffUser) -> None:
+    if not user.totp_secret:
+        user.totp_secret = totp.new_secret()
+        db.add(user)
+        db.commit()
 
 
 @bp.route("/login/setup-code", methods=["GET", "POST"])
@@ -90,10 +90,7 @@ def setup():
     if user is None:
         return redirect(url_for("auth.login"))
     db = get_session()
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
-        db.add(user)
-        db.commit()
+    _ensure_secret(db, user)
     form = CodeForm()
     context = _setup_context(user)
     if not form.validate_on_submit():
@@ -101,7 +98,7 @@ def setup():
             400 if form.errors else 200)
     if (locked := locked_response(db, user.email)) is not None:
         return locked
-    if not _code_ok(user.totp_secret, form.code.data):
+    if not totp.accept_code(db, user, form.code.data):
         return _refuse(db, user, "auth/setup_code.html", form, **context)
     _enable(db, user)
     session.pop(PENDING, None)
@@ -109,8 +106,8 @@ def setup():
 
 
 def _setup_context(user: StaffUser) -> dict:
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    return {"secret": user.totp_secret, "uri": uri}
+    uri = totp.provisioning_uri(user.totp_secret, user.email)
+    return {"secret": user.totp_secret, "uri": uri, "qr": totp.qr_svg(uri)}
 
 
 def _enable(db, user: StaffUser) -> None:
@@ -131,14 +128,11 @@ def manage():
         abort(404)
     if user.totp_enabled:
         return render_template("auth/manage_code.html", enabled=True)
-    if not user.totp_secret:
-        user.totp_secret = pyotp.random_base32()
-        db.add(user)
-        db.commit()
+    _ensure_secret(db, user)
     form = CodeForm()
     context = _setup_context(user)
     if form.validate_on_submit():
-        if _code_ok(user.totp_secret, form.code.data):
+        if totp.accept_code(db, user, form.code.data):
             _enable(db, user)
             db.commit()
             flash("Two-factor sign-in is on.", "info")

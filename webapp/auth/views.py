@@ -7,7 +7,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -22,13 +21,12 @@ from webapp.auth.signin import (
     finish_sign_in,
     locked_response,
     needs_second_step,
+    record_failure,
     start_second_step,
 )
 from webapp.db import get_session
-from webapp.models import LoginFailure
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,13 +38,12 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), (400 if form.errors else 200)
     db = get_session()
-    email, ip = form.email.data.strip().lower(), request.remote_addr or "?"
+    email = form.email.data.strip().lower()
     if (locked := locked_response(db, email)) is not None:
         return locked
     user = check_credentials(db, email, form.password.data)
     if user is None:
-        db.add(LoginFailure(email=email, ip=ip))
-        audit.add_event(db, "sign_in_failed", actor_label=email, ip=ip)
+        record_failure(db, email)
         db.commit()
         flash(BAD_CREDENTIALS, "error")
         return render_template("auth/login.html", form=form), 401

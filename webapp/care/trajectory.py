@@ -179,13 +179,21 @@ def _missed(db, patient_id, clock: _Clock, specs, library) -> list[Observation]:
     return out
 
 
+def session_numbers(sessions: Iterable) -> dict[int, int]:
+    """Return {session id: its number on the timeline}; cancelled sessions get none."""
+    kept = [s.id for s in sessions if s.status != "cancelled"]
+    return {sid: number for number, sid in enumerate(kept, start=1)}
+
+
 def _markers(sessions, records, clock: _Clock) -> list[SessionMarker]:
+    numbers = session_numbers(sessions)
     markers = []
-    for session in (s for s in sessions if s.status != "cancelled"):
+    for session in (s for s in sessions if s.id in numbers):
         when = session_instant(session).astimezone(clock.tz)
         treated = [TreatedRegion(region_label(r.region_code), r.injectate, r.concentration,
                                  r.volume_ml) for r in records[session.id]]
-        markers.append(SessionMarker(clock.day(when.date()), when, len(markers) + 1, treated))
+        markers.append(SessionMarker(clock.day(when.date()), when, numbers[session.id], treated,
+                                     status=session.status, note=session.notes or None))
     return markers
 
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
-from charts.assets import figure_payload
 from charts.response import RESPONDER_LABELS
-from charts.trajectory import build_csa_dict, build_trajectory_dicts
 from surveys.catalogue import nerves
-from webapp import audit
+from webapp import audit, params
 from webapp.auth.security import live_patient_or_404, role_required
 from webapp.care.patient_list import (
     PatientFilters,
@@ -18,17 +16,17 @@ from webapp.care.patient_list import (
     pain_responders,
     patient_annotations,
 )
+from webapp.care.patient_view import build_patient_view
+from webapp.care.report import overall_rows, report_panels, report_regions, report_sessions
 from webapp.care.trajectory import (
     at_a_glance,
-    outcome_summary,
     patient_sessions,
     procedures_by_session,
     region_label,
     session_instant,
-    trajectory_data,
+    session_numbers,
 )
 from webapp.db import get_session
-from webapp.gc_pause import paused_gc
 from webapp.models import (
     PATIENT_STATUSES,
     utcnow,
@@ -64,8 +62,7 @@ def parse_filters() -> tuple[PatientFilters, list[str]]:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
+    return params.int_arg("page", 1)
 
 
 @bp.route("/patients")
@@ -95,45 +92,60 @@ def list_patients():
         no_data=NO_DATA), 400 if errors else 200
 
 
-def patient_figures(data) -> list[tuple[str, str, str]]:
-    """Return (name, title, JSON payload) for each trajectory figure and the CSA panel."""
-    # Plain figure dicts, not go.Figure: identical JSON without two deep copies of every point.
-    figures = build_trajectory_dicts(data)
-    out = [(name, fig["layout"]["yaxis"]["title"]["text"], figure_payload(fig))
-           for name, fig in figures.items()]
-    csa = build_csa_dict(data)
-    if csa is not None:
-        out.append(("csa", "Cross-sectional area against pain", figure_payload(csa)))
-    return out
-
-
 def patient_page(db, patient_id: int, library=None, *, sessions=None,
-                 records=None) -> tuple[list, list[dict]]:
-    """Return the patient page's (name, title, payload) figures and its outcome summary.
+                 records=None) -> tuple[list[tuple[str, str, str]], list[dict]]:
+    """Return (name, title, interactive figure JSON) per panel and the outcome summary.
 
-    `sessions` and `records`, when the caller already read them, are not read again.
+    The page's whole work (queries, SVG panels, figures, JSON), as bench/bench_dashboard.py
+    measures it; `sessions` and `records`, when the caller already read them, are not read
+    again.
     """
-    with paused_gc():  # 2 years of weekly answers is thousands of tuples: webapp/gc_pause.py
-        data = trajectory_data(db, patient_id, library, sessions=sessions, records=records)
-        return patient_figures(data), outcome_summary(data)
+    view = build_patient_view(db, patient_id, library, sessions=sessions, records=records)
+    return [(p.name, p.title, p.payload) for p in view.panels], view.summary
+
+
+def _patient_context(patient_id: int, *, interactive: bool) -> dict:
+    """Read a patient's sessions and trajectory once for the page or the report."""
+    patient = live_patient_or_404(patient_id)
+    db = get_session()
+    sessions = patient_sessions(db, patient_id)
+    records = procedures_by_session(db, [s.id for s in sessions])
+    view = build_patient_view(db, patient_id, sessions=sessions, records=records,
+                              interactive=interactive)
+    return {"patient": patient, "sessions": sessions, "records": records, "view": view,
+            "numbers": session_numbers(sessions), "glance": at_a_glance(view.summary),
+            "region_label": region_label, "tz": ZoneInfo(patient.timezone),
+            "session_instant": session_instant}
 
 
 @bp.route("/patients/<int:patient_id>")
 @role_required("clinician")
 def show_patient(patient_id: int):
-    """A patient's sessions and trajectory dashboard."""
-    patient = live_patient_or_404(patient_id)
-    db = get_session()
+    """A patient's outcomes, per-region panels (interactive on demand) and sessions."""
+    context = _patient_context(patient_id, interactive=True)
     g.allow_inline_styles = True  # plotly.js injects <style>; scripts stay 'self' only
-    sessions = patient_sessions(db, patient_id)
-    records = procedures_by_session(db, [s.id for s in sessions])
-    figures, summary = patient_page(db, patient_id, sessions=sessions, records=records)
+    db = get_session()
     audit.record(db, "patient_dashboard_viewed", record_type="patient", record_id=patient_id,
                  patient_id=patient_id)
     db.commit()
-    return render_template(
-        "clinician/show_patient.html", patient=patient, sessions=sessions, records=records,
-        figures=figures, summary=summary, glance=at_a_glance(summary),
-        region_label=region_label, tz=ZoneInfo(patient.timezone),
-        session_instant=session_instant)
+    return render_template("clinician/show_patient.html", **context)
 
+
+@bp.route("/patients/<int:patient_id>/report")
+@role_required("clinician")
+def show_report(patient_id: int):
+    """A patient's one-page printable report for the referring doctor (no script)."""
+    context = _patient_context(patient_id, interactive=False)
+    view, tz = context["view"], context["tz"]
+    regions = report_regions(view, context["records"])
+    lines = report_sessions(context["sessions"], context["records"], context["numbers"],
+                            regions, lambda s: session_instant(s).astimezone(tz))
+    db = get_session()
+    # Audited like an export: it is meant to leave the clinic, on paper or as a PDF.
+    audit.record(db, "patient_report_viewed", record_type="patient", record_id=patient_id,
+                 patient_id=patient_id)
+    db.commit()
+    return render_template(
+        "clinician/show_report.html", printed_on=utcnow().astimezone(tz),
+        clinic=current_app.config.get("CLINIC_NAME", ""), regions=regions, lines=lines,
+        overall=overall_rows(view), panels=report_panels(view), **context)

@@ -19,6 +19,7 @@ from webapp.followup import outbox
 from webapp.models import Patient, PatientToken, Reminder, SurveyAssignment
 
 RELINK_LIMIT = 3  # fresh-link requests queued per patient per RELINK_WINDOW
+NOBODY = 0  # an id no row has (ids start at 1): unknown addresses run the same statements
 RELINK_WINDOW = timedelta(hours=1)
 MIN_PHONE_DIGITS = 6
 
@@ -83,39 +84,45 @@ def find_patient_by_address(db: Session, address: str) -> Patient | None:
     wanted = _digits(address)
     if len(wanted) < MIN_PHONE_DIGITS:
         return None
-    # Phone numbers are stored as typed ("+44 7700 900123"), so compare digits only.
+    # Phone numbers are stored as typed ("+44 7700 900123"), so compare digits only; every row
+    # is compared, so a number found early answers no sooner than one never found.
     rows = db.exec(select(Patient).where(Patient.phone.is_not(None), *active)).all()
-    return next((p for p in rows if _digits(p.phone or "") == wanted), None)
+    matches = [p for p in rows if _digits(p.phone or "") == wanted]
+    return matches[0] if matches else None
 
 
 def _recent_relinks(db: Session, patient_id: int, now: datetime) -> int:
-    return len(db.exec(select(Reminder.id).where(
+    return db.exec(select(sa.func.count(Reminder.id)).where(
         Reminder.patient_id == patient_id, Reminder.slot_key.startswith(RELINK_PREFIX),
-        Reminder.created_at > now - RELINK_WINDOW)).all())
+        Reminder.created_at > now - RELINK_WINDOW)).one()
 
 
-def _channel(patient: Patient) -> str:
+def _channel(patient: Patient | None) -> str:
+    if patient is None:
+        return "email"
     if patient.preferred_channel == "sms" and patient.phone:
         return "sms"
     return "email" if patient.email else "sms"
 
 
-def request_fresh_link(db: Session, address: str, now: datetime) -> Reminder | None:
-    """Queue a fresh link for the owner of `address` if they have a survey open; else None.
+def request_fresh_link(db: Session, address: str, now: datetime) -> bool:
+    """Queue a fresh link for the owner of `address` if they have a survey open; tell if queued.
 
-    The dispatcher issues the link itself when it sends the reminder (a raw token is never
-    stored), so this only adds the outbox row. Callers answer the same whatever it returns.
+    The same statements run whatever the address: an unknown one, a patient with no survey
+    open and one who asked too often all look up and insert with ids no row has (NOBODY), so
+    neither the answer nor its timing says whether we know the address. The dispatcher issues
+    the link itself when it sends the reminder (a raw token is never stored).
     """
     patient = find_patient_by_address(db, address)
-    if patient is None:
-        return None
-    due = open_assignments(db, patient.id, now)
-    if not due or _recent_relinks(db, patient.id, now) >= RELINK_LIMIT:
-        return None
-    reminder = outbox.queue_relink(db, assignment_id=due[0].id, patient_id=patient.id,
-                                   channel=_channel(patient), now=now)
-    if reminder is None:
-        return None
-    add_event(db, "patient_relink_queued", actor_type="patient", actor_id=patient.id,
-              record_type="survey_assignment", record_id=due[0].id, patient_id=patient.id)
-    return reminder
+    patient_id = patient.id if patient is not None else NOBODY
+    due = open_assignments(db, patient_id, now)
+    recent = _recent_relinks(db, patient_id, now)
+    target = due[0].id if due and recent < RELINK_LIMIT else NOBODY
+    queued = outbox.queue_relink(db, assignment_id=target, patient_id=patient_id,
+                                 channel=_channel(patient), now=now)
+    known = patient.id if patient is not None else None
+    add_event(db, "patient_relink_queued" if queued else "patient_relink_refused",
+              actor_type="patient", actor_id=known, patient_id=known,
+              record_type="survey_assignment" if queued else None,
+              record_id=target if queued else None)
+    return queued

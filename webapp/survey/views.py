@@ -47,6 +47,7 @@ from webapp.survey.pages import (
     stored_responses,
     survey_pages,
 )
+from webapp.survey.progress_page import render_progress_page
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -99,11 +100,10 @@ def _page_url(assignment_id: int, number: int | None) -> str:
 
 @bp.route("/")
 def start():
-    """List what is due now, or explain how to get a link."""
+    """Show a signed-in patient what is due and their progress, or explain how to get a link."""
     if not g.get("patient_id"):
         return render_template("patient/start.html", due=[], form=RelinkForm())
-    due = open_assignments(get_session(), g.patient_id, utcnow())
-    return render_template("patient/start.html", due=due, form=None)
+    return render_progress_page(get_session(), g.patient_id, utcnow())
 
 
 @bp.route("/t/<token>")
@@ -197,8 +197,9 @@ def answer_page(assignment_id: int, number: int):
     clean, errors = validate_answers(page.instrument, data)
     if errors:
         return _render_page(assignment, pages, number, data, errors, 400)
-    save_answers(db, assignment=assignment, instrument=page.instrument,
-                 region_code=page.region_code, answers=clean, now=now)
+    if save_answers(db, assignment=assignment, instrument=page.instrument,
+                    region_code=page.region_code, answers=clean, now=now) is None:
+        abort(404)  # submitted in another tab meanwhile: nothing was stored
     db.commit()
     return redirect(_next_url(assignment, pages, number), 303)
 
@@ -236,8 +237,7 @@ def review_answers(assignment_id: int):
 def submit_answers(assignment_id: int):
     """Send the answers to the care team; a repeated Submit just shows the thank-you page."""
     db, now = get_session(), utcnow()
-    own = _own_assignment(assignment_id, g.patient_id)
-    if own is not None and own.status == "completed":
+    if (own := _own_assignment(assignment_id, g.patient_id)) and own.status == "completed":
         return redirect(url_for(".show_thanks", assignment_id=own.id), 303)
     assignment = _open_assignment(assignment_id, now)
     library = get_library()

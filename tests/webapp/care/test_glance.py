@@ -53,7 +53,7 @@ def test_glance_comes_before_the_charts_and_the_table_after(clinician, db):
     assert median in glance and ulnar in glance
     assert "−5 (−63%) · substantial" in glance and "since session 3" in glance
     assert "−1 (−17%) · minimal" in glance
-    assert html.index('id="glance"') < html.index('id="plot-pain"') < html.index('id="summary"')
+    assert html.index('id="glance"') < html.index('id="panels"') < html.index('id="summary"')
     assert "<details class=\"numbers\">" in html
 
 

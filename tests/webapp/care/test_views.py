@@ -33,17 +33,21 @@ def test_dashboard_has_json_figures_local_scripts_only_and_is_audited(clinician,
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     figures = figures_of(html)
-    assert set(figures) == {"pain", "pain_worst", "paresthesia", "function", "csa"}
-    # two regions x (band, baseline, line, missed) + sessions
-    assert len(figures["pain"]["data"]) == 9
-    assert len(figures["function"]["data"]) == 3 + 1  # band, baseline, line + sessions
-    assert len(figures["csa"]["data"]) == 1  # only the median region had CSA measured
-    assert figures["pain"]["config"]["displaylogo"] is False
+    # one interactive figure per panel: each region's symptoms, the median's CSA, function
+    assert set(figures) == {"symptoms_median_carpal_tunnel_right", "symptoms_ulnar_elbow_left",
+                            "csa_median_carpal_tunnel_right", "function"}
+    median = figures["symptoms_median_carpal_tunnel_right"]
+    # pain and paresthesia x (band, baseline, line, missed) + sessions + the named-time axis
+    assert len(median["data"]) == 2 * 4 + 2
+    assert len(figures["function"]["data"]) == 3 + 2  # band, baseline, line + the same two
+    assert median["config"]["displayModeBar"] is False  # no nested interactive mode bar
     scripts = scripts_of(html)
     assert all(s.get("src") or s.get("type") == "application/json" for s in scripts)
     sources = [s["src"] for s in scripts if s.get("src")]
-    assert len(sources) == 2 and sources[1] == "/static/dashboard.js"
-    assert re.fullmatch(r"/clinic/assets/plotly\.min\.js\?v=[0-9a-f]{16}", sources[0])
+    # plotly.js loads only when a view is opened
+    assert [src.split("?")[0] for src in sources] == ["/static/panels.js"]
+    plotly = re.search(r'data-plotly-src="([^"]+)"', html).group(1)
+    assert re.fullmatch(r"/clinic/assets/plotly\.min\.js\?v=[0-9a-f]{16}", plotly)
     assert "synthetic" in html and not re.search(r"<[^>]+\son[a-z]+=", html)
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self';" in csp and "style-src 'self' 'unsafe-inline'" in csp
@@ -134,7 +138,8 @@ def test_patient_list_refuses_unknown_filter_values(clinician, db, query):
     assert "choose one from the list" in response.get_data(as_text=True)
 
 
-PAGES = ["/clinic/patients", "/clinic/patients/{pid}", "/clinic/patients/{pid}/sessions/new",
+PAGES = ["/clinic/patients", "/clinic/patients/{pid}", "/clinic/patients/{pid}/report",
+         "/clinic/patients/{pid}/sessions/new",
          "/clinic/cohort", "/clinic/safety", "/clinic/export.csv",
          "/clinic/patients/{pid}/export.csv"]
 

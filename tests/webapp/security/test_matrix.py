@@ -12,7 +12,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from tests.support.security import SKIP_POST, STAFF, STAFF_AREAS, VISITORS, route_path, routes
+from tests.support.security import (
+    ENDPOINT_OWNERS,
+    SKIP_POST,
+    STAFF,
+    STAFF_AREAS,
+    VISITORS,
+    route_path,
+    routes,
+)
 from tests.support.web import csrf_token
 from webapp.models import (
     AuditEvent,
@@ -27,7 +35,8 @@ def _area(endpoint: str) -> str:
 
 def _expected_staff_route(endpoint: str, visitor: str) -> set[int]:
     """Staff areas: the right role gets in; other staff 403; everyone else to sign-in."""
-    owner = next(role for role, areas in STAFF_AREAS.items() if _area(endpoint) in areas)
+    owner = ENDPOINT_OWNERS.get(endpoint) or next(
+        role for role, areas in STAFF_AREAS.items() if _area(endpoint) in areas)
     if visitor == owner:
         return {200, 302, 303, 400}
     if visitor in STAFF:
@@ -39,14 +48,20 @@ PATIENT_OWN = {"patient.start": {200}, "patient.resume_assignment": {302, 303},
                "patient.answer_page": {200, 400}, "patient.review_answers": {200, 302, 303},
                "patient.submit_answers": {302, 303, 400},
                "patient.show_thanks": {302, 303, 404},  # nothing to thank for yet
-               "patient.request_link": {200, 302, 303, 400}, "patient.use_link": {404, 410}}
+               "patient.request_link": {200, 302, 303, 400}, "patient.use_link": {404, 410},
+               "patient.download_calendar": {200}, "patient.show_progress": {200},
+               # A signed link works for whoever holds it; the world's token is forged.
+               "patient.choose_reminders": {404}}
+# Patient routes with no id in the URL: each signed-in patient gets their own.
+PATIENT_SESSION_OWN = {"patient.download_calendar", "patient.show_progress"}
 
 
 def _expected_patient_route(endpoint: str, visitor: str) -> set[int]:
     """Patient area: only patient A reaches A's survey; everyone else is turned away."""
-    if endpoint in ("patient.start", "patient.request_link", "patient.use_link"):
+    if endpoint in ("patient.start", "patient.request_link", "patient.use_link",
+                    "patient.choose_reminders"):
         return PATIENT_OWN[endpoint]
-    if visitor == "patient_a":
+    if visitor == "patient_a" or (visitor == "patient_b" and endpoint in PATIENT_SESSION_OWN):
         return PATIENT_OWN[endpoint]
     if visitor == "patient_b":
         return {404}
@@ -56,7 +71,9 @@ def _expected_patient_route(endpoint: str, visitor: str) -> set[int]:
 # plotly.min.js is the unmodified library (no patient data), public so browsers cache it.
 PUBLIC = {"auth.login": {200, 302}, "home.healthz": {200}, "static": {200},
           "dashboards.send_plotly_js": {200},
-          "two_factor.verify": {302}, "two_factor.setup": {302}}
+          "two_factor.verify": {302}, "two_factor.setup": {302},
+          # The SMS gateway's webhook: off until its token is set (then 401 without it).
+          "sms_hooks.receive_sms": {403}}
 
 
 def expected(endpoint: str, visitor: str) -> set[int]:
@@ -74,11 +91,17 @@ def expected(endpoint: str, visitor: str) -> set[int]:
 
 def _request(client, method, path, visitor):
     if method == "GET":
-        return client.get(path)
-    # Any page with a form gives this visitor's own CSRF token; signed-in staff are sent on
-    # from /login, so they take it from their account page.
-    page = "/account/two-factor" if visitor in STAFF else "/login"
-    return client.post(path, data={"csrf_token": csrf_token(client, page)})
+        response = client.get(path)
+    else:
+        # Any page with a form gives this visitor's own CSRF token; signed-in staff are sent
+        # on from /login, so they take it from their account page.
+        page = "/account/two-factor" if visitor in STAFF else "/login"
+        response = client.post(path, data={"csrf_token": csrf_token(client, page)})
+    # Read and close it: a streamed export holds its request (and database session) open
+    # until then, and the next test's TRUNCATE would wait for it.
+    response.get_data()
+    response.close()
+    return response
 
 
 @pytest.mark.parametrize("visitor", VISITORS)

@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, select
 
 from tests.support.patient import CSRF_RE, new_link, open_survey, sign_in
 from webapp.auth.signin_sessions import hash_token
+from webapp.db import get_engine
 from webapp.models import AuditEvent, AuthSession, Patient, PatientToken, Reminder, utcnow
 from webapp.survey.links import RELINK_LIMIT, issue_link, link_url
 
@@ -137,6 +138,59 @@ def test_fresh_link_answer_is_the_same_for_known_and_unknown_addresses(db, app, 
     assert reminder.status == "pending" and reminder.channel == "sms"
     assert reminder.slot_key.startswith(f"relink/{assignment.id}/")
     assert reminder.send_at <= utcnow()
+
+
+def _statements_of_relink(app, address: str) -> list[str]:
+    """The SQL statements one fresh-link request runs, in order (parameters aside)."""
+    client = app.test_client()
+    token = CSRF_RE.search(client.get("/p/").get_data(as_text=True)).group(1)
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, _parameters, _context, _executemany):
+        seen.append(statement)
+
+    engine = get_engine(app)
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        response = client.post("/p/relink", data={"address": address, "csrf_token": token})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    assert response.status_code == 200 and NEUTRAL in response.get_data(as_text=True)
+    return seen
+
+
+@pytest.mark.parametrize(("known", "unknown"), [
+    ("sam@example.test", "nobody@example.test"),
+    ("+44 7700 900123", "+44 7700 900999"),
+])
+def test_fresh_link_runs_the_same_statements_whether_or_not_the_address_is_known(
+        db, app, known, unknown):
+    open_survey(db, phone="+447700900123", preferred_channel="sms")
+    _statements_of_relink(app, unknown)  # the first request opens the pool's connection
+    for_unknown = _statements_of_relink(app, unknown)
+    for_known = _statements_of_relink(app, known)
+    assert len(_relinks(db)) == 1  # the known address did queue a reminder...
+    assert for_known == for_unknown  # ...with exactly the statements the unknown one ran
+    inserts = [s.split("(")[0].split()[-1].strip('"') for s in for_known
+               if s.lstrip().upper().startswith("INSERT")]
+    assert sorted(inserts) == ["audit_event", "reminder"]  # an equivalent write path too
+    for _ in range(RELINK_LIMIT - 1):
+        _statements_of_relink(app, known)
+    assert len(_relinks(db)) == RELINK_LIMIT
+    assert _statements_of_relink(app, known) == for_unknown  # refused: asked too often
+    assert len(_relinks(db)) == RELINK_LIMIT
+
+
+def test_fresh_link_requests_are_audited_without_the_address(db, app):
+    assignment = open_survey(db)
+    for address in ("sam@example.test", "nobody@example.test"):
+        _relink(app.test_client(), address)
+    db.expire_all()
+    events = db.exec(select(AuditEvent).where(AuditEvent.action.startswith("patient_relink"))
+                     .order_by(AuditEvent.id)).all()
+    assert [(e.action, e.patient_id) for e in events] == [
+        ("patient_relink_queued", assignment.patient_id), ("patient_relink_refused", None)]
+    assert "nobody@example.test" not in repr([(e.actor_label, e.detail) for e in events])
 
 
 def test_fresh_link_needs_an_open_survey(db, client):
