@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, stream_with_context
+from flask import Blueprint, Response, current_app
+from sqlmodel import Session
 
 from webapp import audit
 from webapp.auth.security import live_patient_or_404, role_required
-from webapp.db import get_session
+from webapp.db import get_engine, get_session
 from webapp.fhir.bundle import cohort_bundles, export_options, patient_bundle, to_line
-from webapp.fhir.records import live_patient_ids, load_batch
+from webapp.fhir.records import BATCH_SIZE, live_patient_ids, load_batch
 from webapp.models import utcnow
 
 bp = Blueprint("fhir", __name__, template_folder="templates")
@@ -48,6 +49,18 @@ def export_cohort_fhir():
     # Audited before the first byte: a download cut short was still a disclosure.
     audit.record(db, "cohort_fhir_exported", detail={"patients": len(ids)})
     db.commit()
-    lines = (to_line(bundle) for bundle in cohort_bundles(db, options, ids))
-    return Response(stream_with_context(lines), mimetype=FHIR_NDJSON,
+    return Response(_cohort_lines(get_engine(), options, ids), mimetype=FHIR_NDJSON,
                     headers=_attachment("nervetrack-cohort.fhir.ndjson"))
+
+
+def _cohort_lines(engine, options, ids: list[int]):
+    """Yield the NDJSON lines a batch at a time, holding no session while the client reads.
+
+    Each batch is read and built in a short session of its own, closed before its lines are
+    handed out, so a client that reads slowly (or never) keeps no transaction or lock open.
+    """
+    for start in range(0, len(ids), BATCH_SIZE):
+        with Session(engine, expire_on_commit=False) as db:
+            lines = [to_line(bundle)
+                     for bundle in cohort_bundles(db, options, ids[start:start + BATCH_SIZE])]
+        yield from lines
