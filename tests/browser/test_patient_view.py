@@ -157,7 +157,7 @@ def test_every_view_opened_draws_as_it_scrolls_into_view(live_app, clinician):
     page.locator("figure.panel .js-plotly-plot").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     near = clinician.drawn()
-    assert 1 <= near < PANELS  # only the views on (or near) the screen
+    assert 0 < near < PANELS  # only the views on (or near) the screen
     last = page.locator("figure.panel").last
     last.scroll_into_view_if_needed()
     last.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=30_000)
