@@ -93,19 +93,25 @@ def show_cohort():
         analysis, tags=tags, protocols=protocols, patients=patients, synthetic=synthetic))
 
 
+def _audited_trial_table(form: str):
+    """Return (query, tags, protocols, sections) of the trial table, audited as an export."""
+    db = get_session()
+    query, tags, protocols = _checked_query(db)
+    sections = trial_sections(db, query, tags)
+    audit.record(db, "cohort_trial_table_exported",
+                 detail=audit_detail(query, form, row_count(sections)))
+    db.commit()
+    return query, tags, protocols, sections
+
+
 @bp.route("/cohort/trial-table")
 @role_required("clinician")
 def show_trial_table():
     """The trial table as a printable page (every outcome), audited as an export."""
-    db = get_session()
     try:
-        query, tags, protocols = _checked_query(db)
+        query, tags, protocols, sections = _audited_trial_table("page")
     except BadFilter as exc:
         return _bad_filter(exc)
-    sections = trial_sections(db, query, tags)
-    audit.record(db, "cohort_trial_table_exported",
-                 detail=audit_detail(query, "page", row_count(sections)))
-    db.commit()
     return render_template("dashboards/show_trial_table.html", sections=sections,
                            rows_of=printable_rows, query=query,
                            described=describe(query, protocols, tags))
@@ -115,15 +121,10 @@ def show_trial_table():
 @role_required("clinician")
 def export_trial_table():
     """The trial table as CSV (every outcome), audited."""
-    db = get_session()
     try:
-        query, tags, protocols = _checked_query(db)
+        _query, _tags, _protocols, sections = _audited_trial_table("csv")
     except BadFilter as exc:
         return _bad_filter(exc)
-    sections = trial_sections(db, query, tags)
-    audit.record(db, "cohort_trial_table_exported",
-                 detail=audit_detail(query, "csv", row_count(sections)))
-    db.commit()
     return _csv_response(trial_csv(sections), "nervetrack-trial-table.csv")
 
 
