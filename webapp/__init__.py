@@ -73,7 +73,11 @@ def _register(app: Flask) -> None:
     from webapp.patients import data_rights_views
     from webapp.patients import views as patient_views
     from webapp.protocols import views as protocol_views
-    from webapp.survey import progress_views, reminder_views  # noqa: F401  (patient blueprint)
+    from webapp.survey import (  # noqa: F401  (routes on the patient blueprint)
+        language_views,
+        progress_views,
+        reminder_views,
+    )
     from webapp.survey import views as survey_views
 
     install_log_filters()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 
 import pytest
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 from flask import g, render_template_string
 
+from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from webapp import ConfigError, create_app
+from webapp.cli.translations import WEBAPP
 from webapp.i18n import TRANSLATIONS, clinic_languages, select_locale, text_direction
 
 
@@ -64,3 +68,49 @@ def test_compiled_catalogues_match_their_sources(tmp_path):
         fresh = copy / mo.relative_to(TRANSLATIONS)
         assert filecmp.cmp(mo, fresh, shallow=False), f"{mo} is stale: run `nervetrack " \
             "translations compile`"
+
+
+PLACEHOLDER_RE = re.compile(r"%\([a-z_]+\)[sd]|\{[a-z_]+(?::[^}]*)?\}")
+
+
+def _catalogue(path):
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def _extracted(tmp_path):
+    pot = tmp_path / "fresh.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(WEBAPP / "babel.cfg"),
+                                "-k", "_l", "--no-location", "-o", str(pot), str(WEBAPP)])
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in _catalogue(pot) if m.id}
+
+
+def test_the_template_catalogue_holds_every_marked_string(tmp_path):
+    committed = {m.id if isinstance(m.id, str) else m.id[0]
+                 for m in _catalogue(TRANSLATIONS / "messages.pot") if m.id}
+    fresh = _extracted(tmp_path)
+    assert sorted(fresh - committed) == [], "run `nervetrack translations extract` and update"
+    assert sorted(committed - fresh) == [], "strings no longer in the code: extract again"
+
+
+@pytest.mark.parametrize("code", [c for c in LANGUAGE_CODES if c != DEFAULT_LANGUAGE])
+def test_every_language_translates_every_string_with_the_same_placeholders(code):
+    template = {m.id if isinstance(m.id, str) else m.id[0]
+                for m in _catalogue(TRANSLATIONS / "messages.pot") if m.id}
+    catalogue = _catalogue(TRANSLATIONS / code / "LC_MESSAGES" / "messages.po")
+    done, missing, mismatched = set(), [], []
+    for message in catalogue:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        if "fuzzy" in message.flags or not all(strings):
+            missing.append(key)
+            continue
+        done.add(key)
+        wanted = sorted(PLACEHOLDER_RE.findall(key))
+        if any(sorted(PLACEHOLDER_RE.findall(s)) != wanted for s in strings):
+            mismatched.append(key)
+    missing += sorted(template - done - set(missing))
+    assert missing == [], f"{code}: {len(missing)} strings to translate"
+    assert mismatched == [], f"{code}: placeholders differ from the English"

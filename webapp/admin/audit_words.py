@@ -61,6 +61,7 @@ ACTION_WORDS = {
     "reminder_failed": "could not send a reminder",
     # The patient's side
     "patient_link_used": "opened a survey link",
+    "patient_language_chosen": "chose the language of their questions and reminders",
     "patient_relink_queued": "asked for a fresh survey link, which was queued",
     "patient_relink_refused": ("asked for a fresh survey link; none was sent (address not known, "
                                "no survey open, or asked too often)"),

@@ -9,11 +9,12 @@ from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
 from scheduler.process import start_background_scheduler
+from surveys.languages import get_language
 from webapp import create_app
 from webapp.dashboards import plotly_bundle
 from webapp.db import get_engine, get_session
 from webapp.demo.accounts import DEMO_ADMIN_TOTP_SECRET, DEMO_PASSWORDS
-from webapp.demo.seed import demo_patient_link, seed_demo
+from webapp.demo.seed import DEMO_PATIENTS_ABROAD, demo_patient_link, seed_demo
 from webapp.migrate import upgrade
 
 DEMO_TIMEOUT_S = 5  # the demo tries the bundle download briefly; offline it serves the full one
@@ -46,6 +47,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         upgrade(get_engine())
         summary = seed_demo(session=get_session())
         link = demo_patient_link(session=get_session(), base_url=base_url)
+        abroad = [(language, demo_patient_link(session=get_session(), base_url=base_url,
+                                               code=code))
+                  for code, _name, _zone, language in DEMO_PATIENTS_ABROAD]
     click.echo(summary.describe())
     click.echo(f"\nNerveTrack demo: {base_url}/login")
     for role, (email, password) in DEMO_PASSWORDS.items():
@@ -54,6 +58,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
                f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_ADMIN_TOTP_SECRET}')"
                f".now())\")")
     click.echo(f"  patient link (single use): {link}")
+    for language, other in abroad:
+        click.echo(f"  patient link in {get_language(language).english_name}: {other}")
     click.echo(f"  reminders are written to {app.config['OUTBOX_PATH']}")
     if no_serve:
         return

@@ -12,7 +12,7 @@ multi-region patients an index region (the one they came for).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from webapp.demo.answers import Trajectory
@@ -20,6 +20,9 @@ from webapp.demo.answers import Trajectory
 SEED = 20251007
 SCLERODERMA_CODE = "NT-CASE-001"
 DEMO_PATIENT_CODE = "NT-DEMO-001"
+# (code, first name, time zone, language): the demo patients who answer in French and Persian
+DEMO_PATIENTS_ABROAD = (("NT-DEMO-002", "Camille", "Europe/Paris", "fr"),
+                        ("NT-DEMO-003", "Darya", "Asia/Tehran", "fa"))
 SCLERODERMA_REGIONS = (
     "median-forearm-left", "ulnar-elbow-left", "medial-antebrachial-cutaneous-forearm-left",
     "sciatic-gluteal-thigh-left", "common-fibular-fibular-head-left",
@@ -36,6 +39,8 @@ SCLERODERMA_NOTES = (
 )
 ZONES = ("Europe/London", "America/New_York", "Asia/Tehran", "Asia/Kolkata",
          "Australia/Adelaide", "Europe/Paris", "America/Los_Angeles", "Asia/Kathmandu")
+# Patients in these zones answer in the local language; everyone else in English.
+ZONE_LANGUAGES = {"Asia/Tehran": "fa", "Europe/Paris": "fr"}
 FIRST_NAMES = ("Alex", "Sam", "Jordan", "Robin", "Maria", "Reza", "Priya", "Tom", "Lena",
                "Omar", "Grace", "Kenji", "Ana", "Dev", "Noor", "Eli", "Sara", "Ivan", "Mina",
                "Joe", "Leila", "Chris", "Ada", "Ben")
@@ -85,6 +90,7 @@ class PlannedPatient:
     index_region: str | None = None
     response: str = ""  # the response class it was drawn from (for tests of the picture)
     notes: tuple[str, ...] = ()  # the clinician's note of each session
+    language: str = "en"  # of the patient's questions and reminders
 
 
 def scleroderma_case(today: date) -> PlannedPatient:
@@ -95,7 +101,7 @@ def scleroderma_case(today: date) -> PlannedPatient:
     return PlannedPatient(SCLERODERMA_CODE, "Case", "Asia/Tehran", SCLERODERMA_REGIONS, first,
                           7, 7, trajectory, synthetic=False, miss_rate=0.0,
                           tags=("scleroderma",), index_region=SCLERODERMA_REGIONS[0],
-                          response="responder", notes=SCLERODERMA_NOTES)
+                          response="responder", notes=SCLERODERMA_NOTES, language="fa")
 
 
 def demo_patient(today: date) -> PlannedPatient:
@@ -105,15 +111,23 @@ def demo_patient(today: date) -> PlannedPatient:
                           today + timedelta(days=3), 7, 4, trajectory)
 
 
+def demo_patients_abroad(today: date) -> list[PlannedPatient]:
+    """Two more patients like Robin, who answer in French and in Persian."""
+    robin = demo_patient(today)
+    return [replace(robin, code=code, first_name=name, timezone=zone, language=language)
+            for code, name, zone, language in DEMO_PATIENTS_ABROAD]
+
+
 def synthetic_cohort(today: date, size: int = COHORT_SIZE) -> list[PlannedPatient]:
     """The seeded cohort: a carpal tunnel half by injectate, then a varied half."""
     carpal = random.Random(SEED + 1)
     varied = random.Random(SEED)
     arms = [arm for arm in CTS_ARMS for _ in range(arm[1])]
     half = size // 2
-    return [_carpal_tunnel_patient(carpal, today, n, arms[(n - 1) * len(arms) // half])
-            if n <= half else _varied_patient(varied, today, n)
-            for n in range(1, size + 1)]
+    cohort = [_carpal_tunnel_patient(carpal, today, n, arms[(n - 1) * len(arms) // half])
+              if n <= half else _varied_patient(varied, today, n)
+              for n in range(1, size + 1)]
+    return [replace(p, language=ZONE_LANGUAGES.get(p.timezone, "en")) for p in cohort]
 
 
 def _pick_class(rng: random.Random, classes) -> tuple[str, tuple[float, float]]:

@@ -22,10 +22,12 @@ from webapp.demo.answers import answer_assignment
 from webapp.demo.plans import (
     COHORT_SIZE,
     DEMO_PATIENT_CODE,
+    DEMO_PATIENTS_ABROAD,
     SCLERODERMA_CODE,
     SCLERODERMA_REGIONS,
     PlannedPatient,
     demo_patient,
+    demo_patients_abroad,
     scleroderma_case,
     synthetic_cohort,
 )
@@ -42,8 +44,8 @@ from webapp.patients.enrolment import enrol_patient
 from webapp.protocols.store import ensure_default_protocol
 from webapp.survey.links import issue_link, link_url
 
-__all__ = ["DEMO_PATIENT_CODE", "SCLERODERMA_CODE", "SCLERODERMA_REGIONS", "demo_patient_link",
-           "seed_demo", "seed_staff"]
+__all__ = ["DEMO_PATIENTS_ABROAD", "DEMO_PATIENT_CODE", "SCLERODERMA_CODE", "SCLERODERMA_REGIONS",
+           "demo_patient_link", "seed_demo", "seed_staff"]
 
 
 @dataclass
@@ -79,7 +81,8 @@ def seed_demo(*, session: Session, today: date | None = None,
     summary.created["staff users"] = seed_staff(session)
     version = ensure_default_protocol(session)
     session.commit()
-    planned = [scleroderma_case(today), demo_patient(today), *synthetic_cohort(today, cohort_size)]
+    planned = [scleroderma_case(today), demo_patient(today), *demo_patients_abroad(today),
+               *synthetic_cohort(today, cohort_size)]
     made = 0
     for patient in planned:
         if session.exec(select(Patient).where(Patient.study_code == patient.code)).first():
@@ -101,7 +104,8 @@ def _create_patient(session: Session, p: PlannedPatient, version_id: int, today:
         session, study_code=p.code, first_name=p.first_name, timezone=p.timezone,
         regions=list(p.regions), protocol_version_id=version_id, enrolled_on=enrolled,
         email=f"{p.code.lower()}@example.org", phone="+15550100" + p.code[-3:],
-        preferred_channel=p.channel, consent_date=enrolled, synthetic=p.synthetic)
+        preferred_channel=p.channel, consent_date=enrolled, synthetic=p.synthetic,
+        language=p.language)
     session.get(Patient, course.patient_id).tags = list(p.tags)
     course.index_region_code = p.index_region
     _add_sessions(session, course, p, today)
@@ -201,17 +205,18 @@ def _adverse_slot(session: Session, course: TreatmentCourse, p: PlannedPatient) 
     return f"after-session:{ids[p.adverse_week]}" if p.adverse_week < len(ids) else None
 
 
-def demo_patient_link(*, session: Session, base_url: str, now: datetime | None = None) -> str:
-    """Return a fresh single-use survey link for the demo patient's open survey."""
+def demo_patient_link(*, session: Session, base_url: str, now: datetime | None = None,
+                      code: str = DEMO_PATIENT_CODE) -> str:
+    """Return a fresh single-use survey link for a demo patient's open survey."""
     now = now or datetime.now(UTC)
-    patient = session.exec(select(Patient).where(Patient.study_code == DEMO_PATIENT_CODE)).one()
+    patient = session.exec(select(Patient).where(Patient.study_code == code)).one()
     assignment = session.exec(select(SurveyAssignment).where(
         SurveyAssignment.patient_id == patient.id, SurveyAssignment.opens_at <= now,
         SurveyAssignment.closes_at > now,
         SurveyAssignment.status.in_(("pending", "open", "in_progress")))
         .order_by(SurveyAssignment.opens_at)).first()
     if assignment is None:
-        return f"{base_url}/p/ (no survey is open for the demo patient today)"
+        return f"{base_url}/p/ (no survey is open for this demo patient today)"
     token = issue_link(session, patient_id=patient.id, assignment_id=assignment.id,
                        expires_at=assignment.closes_at, now=now)
     session.commit()

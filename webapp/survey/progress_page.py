@@ -18,7 +18,9 @@ from sqlmodel import Session
 
 from charts.progress_svg import progress_changes, progress_sentence, render_progress_svg
 from surveys.catalogue import region_label
+from surveys.languages import get_language
 from webapp.followup.reminder_choices import reminder_state
+from webapp.i18n import clinic_languages
 from webapp.models import Patient, SurveyAssignment
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments
@@ -136,4 +138,13 @@ def render_progress_page(db: Session, patient_id: int, now: datetime,
         "patient/show_progress.html", due=open_assignments(db, patient.id, now),
         regions=fit_charts(regions, shown),
         upcoming=[checkin_dates(c, patient.timezone) for c in upcoming[:UPCOMING_SHOWN]],
-        more=max(len(upcoming) - UPCOMING_SHOWN, 0), reminders=_reminders(patient, now))
+        more=max(len(upcoming) - UPCOMING_SHOWN, 0), reminders=_reminders(patient, now),
+        languages=language_choices(patient.language))
+
+
+def language_choices(current: str) -> list[tuple[str, str, bool]]:
+    """Return the clinic's languages as (code, own name, is current); [] if it has one."""
+    codes = clinic_languages(current_app.config)
+    if len(codes) < 2:
+        return []
+    return [(code, get_language(code).native_name, code == current) for code in codes]

@@ -17,6 +17,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from wtforms import StringField
@@ -51,16 +53,16 @@ from webapp.survey.progress_page import render_progress_page
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
-SESSION_ENDED = ("For your privacy, your time to answer ran out. Please open the link in your "
-                 "latest message again, or ask for a fresh link below.")
-FORM_EXPIRED = "This page was open for a long time. Please check your answers and press Next."
-TREND_LABEL = "Your pain score over time (0 = no pain, 10 = worst pain)"
+SESSION_ENDED = _l("For your privacy, your time to answer ran out. Please open the link in your "
+                   "latest message again, or ask for a fresh link below.")
+FORM_EXPIRED = _l("This page was open for a long time. Please check your answers and press Next.")
+TREND_LABEL = _l("Your pain score over time (0 = no pain, 10 = worst pain)")
 
 
 class RelinkForm(FlaskForm):
-    address = StringField("Your email address or mobile number",
-                          validators=[DataRequired("Please enter your email or mobile number."),
-                                      Length(max=254, message="That is too long.")])
+    address = StringField(_l("Your email address or mobile number"),
+                          validators=[DataRequired(_l("Please enter your email or mobile number.")),
+                                      Length(max=254, message=_l("That is too long."))])
 
 
 def patient_required(view):
@@ -69,7 +71,7 @@ def patient_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not g.get("patient_id"):
-            flash(SESSION_ENDED)
+            flash(str(SESSION_ENDED))
             return redirect(url_for(".start"), 303)
         return view(*args, **kwargs)
 
@@ -258,7 +260,8 @@ def show_thanks(assignment_id: int):
     if assignment is None or assignment.status != "completed":
         abort(404)
     values = pain_trend(get_session(), g.patient_id)
-    trend = render_sparkline_svg(values, label=TREND_LABEL) if values else None
+    # One score is a sentence, not a chart: a lone dot without an axis says nothing.
+    trend = render_sparkline_svg(values, label=str(TREND_LABEL)) if len(values) > 1 else None
     more = open_assignments(get_session(), g.patient_id, utcnow())
     return render_template("patient/show_thanks.html", trend=trend, values=values, more=more)
 
@@ -270,14 +273,14 @@ def _problem(status: int, message: str):
 @bp.errorhandler(404)
 @bp.errorhandler(405)
 def _not_found(exc):
-    return _problem(exc.code, "We could not find that page. The questions may be finished or "
-                              "closed. Please use the link in your latest message.")
+    return _problem(exc.code, _("We could not find that page. The questions may be finished "
+                                "or closed. Please use the link in your latest message."))
 
 
 @bp.errorhandler(413)
 def _too_large(exc):
-    return _problem(413, "That was more text than we can take. Please go back, shorten your "
-                         "answer and try again.")
+    return _problem(413, _("That was more text than we can take. Please go back, shorten "
+                           "your answer and try again."))
 
 
 @bp.errorhandler(CSRFError)
@@ -290,8 +293,8 @@ def _form_expired(exc):
     assignment = _own_assignment(args.get("assignment_id", 0), patient_id)
     if request.endpoint != "patient.answer_page" or assignment is None \
             or not _is_open(assignment, utcnow()):
-        return _problem(400, "This page was open for a long time. Please go back, reload the "
-                             "page and try again.")
+        return _problem(400, _("This page was open for a long time. Please go back, reload "
+                               "the page and try again."))
     pages = survey_pages(assignment, get_library())
     number = args.get("number", 0)
     if not 1 <= number <= len(pages):

@@ -6,7 +6,12 @@ from datetime import date
 
 from sqlmodel import func, select
 
-from webapp.demo.seed import SCLERODERMA_CODE, SCLERODERMA_REGIONS, seed_demo
+from webapp.demo.seed import (
+    DEMO_PATIENTS_ABROAD,
+    SCLERODERMA_CODE,
+    SCLERODERMA_REGIONS,
+    seed_demo,
+)
 from webapp.models import (
     CourseRegion,
     Patient,
@@ -32,7 +37,7 @@ def _fingerprint(db) -> list:
 
 def test_seed_is_complete_deterministic_and_idempotent(db):
     summary = seed_demo(session=db, today=TODAY)
-    assert summary.created == {"staff users": 3, "patients": 66}
+    assert summary.created == {"staff users": 3, "patients": 68}
     assert {u.role for u in db.exec(select(StaffUser)).all()} == {"clinician", "coordinator",
                                                                    "admin"}
     synthetic = db.exec(select(func.count()).select_from(Patient)
@@ -92,6 +97,17 @@ def test_the_scleroderma_case_follows_the_paper(db):
     assert by_slot["m12"] <= 1.5  # near-complete resolution, still well at one year
 
 
+def test_some_patients_answer_in_french_and_in_persian(db):
+    seed_demo(session=db, today=TODAY)
+    answered = dict(db.exec(select(Patient.language, func.count(func.distinct(Patient.id)))
+                            .join(SurveyScore, SurveyScore.patient_id == Patient.id)
+                            .group_by(Patient.language)).all())
+    assert answered.get("fr", 0) >= 1 and answered.get("fa", 0) >= 1 and answered["en"] > 10
+    languages = dict(db.exec(select(Patient.study_code, Patient.language)).all())
+    assert languages[SCLERODERMA_CODE] == "fa"
+    assert [languages[code] for code, *_ in DEMO_PATIENTS_ABROAD] == ["fr", "fa"]
+
+
 def test_cohort_has_varied_outcomes_missed_visits_and_flags(db):
     seed_demo(session=db, today=TODAY)
     statuses = set(db.exec(select(SurveyAssignment.status)).all())
@@ -125,3 +141,12 @@ def test_demo_command_prepares_and_prints_logins_and_a_working_link(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
     response = app.test_client().get(f"/p/t/{link.group(1)}")
     assert response.status_code == 303 and response.headers["Location"].endswith("/p/")
+    for language, heading in (("French", "Vos questions pour aujourd'hui"),
+                              ("Persian", "پرسش‌های امروز شما")):
+        token = re.search(rf"patient link in {language}: http://127\.0\.0\.1:5099/p/t/"
+                          r"([A-Za-z0-9_-]{43})", result.stdout)
+        assert token, result.stdout
+        client = app.test_client()
+        assert client.get(f"/p/t/{token.group(1)}").status_code == 303
+        page = client.get("/p/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert heading in page.replace("&#39;", "'")
