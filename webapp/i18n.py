@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 
 from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, find_language
 from webapp.config import ConfigError
@@ -50,9 +50,22 @@ def text_direction(code: str | None = None) -> str:
     return language.direction if language else "ltr"
 
 
+# The digits of the numbering systems our languages use by default (CLDR "arabext": Persian).
+NATIVE_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨٩"}
+
+
+def local_digits(text: str) -> str:
+    """Return text with its ASCII digits written as this request's language writes them
+    (Persian: ۰-۹); numbers typed in answers are normalised back to ASCII before scoring."""
+    locale = get_locale()
+    digits = NATIVE_DIGITS.get(locale.default_numbering_system) if locale else None
+    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+
+
 def init_app(app: Flask) -> None:
     """Install Flask-Babel with NerveTrack's catalogues and locale selector."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["LANGUAGES"] = clinic_languages(app.config)
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(text_direction=text_direction, page_locale=select_locale)
+    app.jinja_env.filters["local_digits"] = local_digits

@@ -10,11 +10,18 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from flask import g, render_template_string
+from flask_babel import refresh
 
 from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from webapp import ConfigError, create_app
 from webapp.cli.translations import WEBAPP
-from webapp.i18n import TRANSLATIONS, clinic_languages, select_locale, text_direction
+from webapp.i18n import (
+    TRANSLATIONS,
+    clinic_languages,
+    local_digits,
+    select_locale,
+    text_direction,
+)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -114,3 +121,15 @@ def test_every_language_translates_every_string_with_the_same_placeholders(code)
     missing += sorted(template - done - set(missing))
     assert missing == [], f"{code}: {len(missing)} strings to translate"
     assert mismatched == [], f"{code}: placeholders differ from the English"
+
+
+@pytest.mark.parametrize(("locale", "text", "shown"), [
+    ("fa", "Pain down from 8 to 2.5 in 2026", "Pain down from ۸ to ۲.۵ in ۲۰۲۶"),
+    ("fr", "de 8 à 2,5", "de 8 à 2,5"), ("en", "0-10", "0-10"), ("es", "10", "10"),
+])
+def test_numbers_are_shown_in_the_digits_of_the_page_language(bare_app, locale, text, shown):
+    with bare_app.test_request_context("/"):
+        g.locale = locale
+        refresh()
+        assert local_digits(text) == shown
+        assert render_template_string("{{ t|local_digits }}", t=text) == shown

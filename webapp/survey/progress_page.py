@@ -20,7 +20,7 @@ from charts.progress_svg import progress_changes, progress_sentence, render_prog
 from surveys.catalogue import region_label
 from surveys.languages import get_language
 from webapp.followup.reminder_choices import reminder_state
-from webapp.i18n import clinic_languages
+from webapp.i18n import clinic_languages, local_digits
 from webapp.models import Patient, SurveyAssignment
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments
@@ -84,7 +84,8 @@ def _regions(db: Session, patient: Patient) -> list[RegionProgress]:
         answered = any(change.answers for change in changes)
         chart = Markup(render_progress_svg(data, code, label=label, words=words)) \
             if answered else None
-        out.append(RegionProgress(number, label, [progress_sentence(c, words) for c in changes],
+        out.append(RegionProgress(number, label,
+                                  [local_digits(progress_sentence(c, words)) for c in changes],
                                   chart))
     return out
 
