@@ -3,16 +3,14 @@ light enough for a weak connection, the calendar file downloaded, and reminders 
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 from sqlmodel import Session, SQLModel, select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support.axe import axe_violations, describe
-from tests.support.browser import CHROMIUM_ARGS, OUTPUT, chromium_path
+from tests.support.browser import OUTPUT, phone_page, serve
 from tests.support.progress import patient_with_progress, progress_link
 from webapp import create_app
 from webapp.db import get_engine, make_engine
@@ -26,11 +24,6 @@ CHOICES_SHOT = OUTPUT / "progress-reminders-phone.png"
 MEDIAN, ULNAR = "median-carpal-tunnel-right", "ulnar-elbow-left"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # keep the test output readable
-        pass
-
-
 @pytest.fixture
 def live_app(tmp_path):
     """The app on a SQLite file, served by a real local HTTP server in a thread."""
@@ -41,33 +34,16 @@ def live_app(tmp_path):
     app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret", "DATABASE_URL": url,
                       "INSTANCE_PATH": str(tmp_path / "instance"), "REMINDER_CHANNEL": "file",
                       "CLINIC_NAME": "Riverside Clinic"})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(app) as base_url:
+        yield app, base_url
     get_engine(app).dispose()
 
 
 @pytest.fixture
 def phone():
-    """A 390x844 touch phone page in Debian's chromium; collects console errors."""
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844},
-                                      device_scale_factor=2, is_mobile=True, has_touch=True,
-                                      accept_downloads=True)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    """A 390x844 touch phone page in Debian's chromium that accepts downloads."""
+    with phone_page(accept_downloads=True) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def _signed_in(app, base_url, phone) -> dict[str, int]:

@@ -20,6 +20,7 @@ from webapp.audit import request_actor
 from webapp.auth.security import ActionForm, live_patient_or_404, role_required
 from webapp.care.records import CareError
 from webapp.db import get_session
+from webapp.followup.reminder_choices import reminder_choices
 from webapp.followup.replan import course_region_codes
 from webapp.models import Patient, StaffUser, SurveyAssignment, TreatmentCourse, utcnow
 from webapp.patients import (  # noqa: F401  (routes on this blueprint)
@@ -109,6 +110,7 @@ def render_patient(patient: Patient, *, status: int = 200, errors=None, contact_
         grid=patient_grid(db, patient, now), reminders=reminder_history(db, patient.id),
         contacts=contacts, staff=_staff_names(c.staff_user_id for c in contacts),
         actions=actions, errors=errors or [], action_form=ActionForm(), now=now,
+        reminder_choice=reminder_choices(db, now=now, patient_ids=[patient.id]).get(patient.id),
         one_second=timedelta(seconds=1), course=course,
         zones=zones_first(current_app.config.get("CLINIC_TIMEZONE", "UTC")),
         contact_form=_contact_form(patient, contact_form),

@@ -6,6 +6,7 @@ from flask import render_template, request
 
 from webapp.auth.security import ActionForm, role_required
 from webapp.db import get_session
+from webapp.followup.reminder_choices import reminder_choices
 from webapp.followup.worklist import (
     CATEGORIES,
     SORT_KEYS,
@@ -60,7 +61,9 @@ def show_worklist():
     rows = named(rows, occurrence_names(db, (r.assignment for r in rows)))
     if sort:
         rows = sort_rows(rows, sort, descending)
+    choices = reminder_choices(db, now=now, patient_ids=sorted({r.patient.id for r in rows}))
     return render_template("coordinator/show_worklist.html", rows=rows, errors=errors,
+                           reminder_choices=choices,
                            rates=completion_rates(db, now), labels=labels,
                            categories=CATEGORIES, filters=filters, now=now, sort=sort,
                            filters_args={"status": filters.get("category"),
