@@ -79,11 +79,12 @@ AREAS: dict[str, tuple[str, bool, str]] = {
 _MIRROR = ' transform="matrix(-1 0 0 1 100 0)"'
 
 
-def render_body_map_svg(region_code: str) -> str:
-    """Return a small inline SVG of the region's body part with its territory highlighted."""
+def render_body_map_svg(region_code: str, label: str | None = None) -> str:
+    """Return a small inline SVG of the region's body part with its territory highlighted,
+    named by `label` (the page's words for the region; default: the English label)."""
     region = get_region(region_code)
     outline, other_face, highlight = AREAS[region.map_area]
-    label = escape(region.patient_label, quote=True)
+    label = escape(label or region.patient_label, quote=True)
     side_mirror = _MIRROR if region.side == "left" else ""
     face_mirror = _MIRROR if other_face else ""
     return (

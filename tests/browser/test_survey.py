@@ -10,7 +10,7 @@ from sqlmodel import Session, SQLModel, select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
-from tests.support.patient import FIRST_PSFS, TWO_REGIONS, open_survey
+from tests.support.patient import TWO_REGIONS, open_survey
 from webapp import create_app
 from webapp.db import get_engine, make_engine
 from webapp.models import SurveyAssignment, SurveyScore, utcnow
@@ -25,7 +25,7 @@ TAPS = {  # page -> what the patient taps (or types)
     2: {"pain_now": "3", "pain_worst": "4"},
     3: {"paresthesia": "6"},
     4: {"paresthesia": "1"},
-    5: FIRST_PSFS,
+    5: {"activity_1": "Holding a cup", "rating_1": "3"},  # one activity; more: "Add another"
 }
 
 
@@ -120,7 +120,7 @@ def test_a_patient_completes_a_two_region_survey_on_a_phone(live_app, phone):
     right, left = TWO_REGIONS
     assert stored == {("pain_now", right): 7, ("pain_worst", right): 9,
                       ("pain_now", left): 3, ("pain_worst", left): 4,
-                      ("paresthesia", right): 6, ("paresthesia", left): 1, ("psfs", ""): 4.0}
+                      ("paresthesia", right): 6, ("paresthesia", left): 1, ("psfs", ""): 3.0}
 
 
 def test_rating_buttons_are_big_enough_to_tap(live_app, phone):

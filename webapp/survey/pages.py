@@ -5,43 +5,83 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from surveys.catalogue import get_region
+from surveys.answer_input import NOT_APPLICABLE
+from surveys.catalogue import region_label
+from surveys.i18n import localise
 from surveys.schema import Instrument, Item
+from webapp.i18n import clinic_languages, local_digits
 from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore
 
 PSFS_ID = "nt-psfs"
 PAIN_SCORE_ID = "pain_now"
+TAP_TYPES = ("nrs", "single", "yesno")  # answered by one tap, so a "Clear" choice can undo it
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a survey: one instrument, for one region or once."""
+    """One page of a survey: one instrument (worded for the patient), for one region or once."""
 
     number: int
-    instrument: Instrument
+    instrument: Instrument  # as shown: in the patient's language
     region_code: str  # "" when the instrument is asked once
+    source: Instrument | None = None  # as served by the library: what answers are stored under
+    language: str | None = None
+    fallback: str | None = None
+
+    @property
+    def stored(self) -> Instrument:
+        """Return the instrument answers are stored and scored under (its real id and version)."""
+        return self.source or self.instrument
 
     @property
     def key(self) -> tuple[str, str]:
         """Return (instrument id, region code), the key a stored response has."""
-        return self.instrument.id, self.region_code
+        return self.stored.id, self.region_code
 
     @property
     def region_label(self) -> str:
         """Return the patient's words for this page's region ("" if none)."""
-        return get_region(self.region_code).patient_label if self.region_code else ""
+        if not self.region_code:
+            return ""
+        return region_label(self.region_code, self.language, self.fallback)
 
 
-def survey_pages(assignment: SurveyAssignment, library) -> list[Page]:
+def page_language(config) -> tuple[str | None, str]:
+    """Return (this request's language, the clinic's default language) for wording pages."""
+    locale = get_locale()
+    return (locale.language if locale else None), clinic_languages(config)[0]
+
+
+_LOCALISED: dict[tuple, tuple[Instrument, Instrument]] = {}
+
+
+def localised(instrument: Instrument, lang: str | None, fallback: str | None) -> Instrument:
+    """Return the instrument worded in lang (else fallback), built once per library instrument."""
+    key = (id(instrument), lang, fallback)
+    hit = _LOCALISED.get(key)
+    if hit is not None and hit[0] is instrument:  # the held reference keeps the id unique
+        return hit[1]
+    if len(_LOCALISED) > 1024:
+        _LOCALISED.clear()
+    shown = localise(instrument, lang, fallback)
+    _LOCALISED[key] = (instrument, shown)
+    return shown
+
+
+def survey_pages(assignment: SurveyAssignment, library, lang: str | None = None,
+                 fallback: str | None = None) -> list[Page]:
     """Return the pages of an assignment: per-region instruments get one page per region."""
     pages: list[Page] = []
     for instrument_id in assignment.instruments:
-        instrument = library.get(instrument_id)
-        regions = list(assignment.regions) if instrument.per_region else [""]
+        source = library.get(instrument_id)
+        shown = localised(source, lang, fallback) if lang or fallback else source
+        regions = list(assignment.regions) if source.per_region else [""]
         for code in regions:
-            pages.append(Page(len(pages) + 1, instrument, code))
+            pages.append(Page(len(pages) + 1, shown, code, source, lang, fallback))
     return pages
 
 
@@ -106,8 +146,13 @@ def question_label(instrument: Instrument, item: Item, names: Mapping[str, objec
     if not name:
         return item.text
     if instrument.id == PSFS_ID:
-        return f"{name}: how well can you do this today?"
+        return _("%(name)s: how well can you do this today?", name=name)
     return f"{item.text} ({name})"
+
+
+def local_number(value: float) -> str:
+    """Return a number as the patient's language writes it (Persian digits in Persian)."""
+    return local_digits(format_decimal(value))
 
 
 @dataclass(frozen=True)
@@ -117,6 +162,10 @@ class Question:
     item: Item
     label: str
     choices: list[tuple[str, str]]
+    extras: list[tuple[str, str]] = ()  # "Does not apply to me" and "Clear", below the choices
+    optional: bool = False
+    lead: str = ""  # a line above the question ("Last time you named: ...")
+    help: bool = True
 
 
 def answer_choices(item: Item) -> list[tuple[str, str]]:
@@ -124,18 +173,35 @@ def answer_choices(item: Item) -> list[tuple[str, str]]:
     if item.type == "nrs":
         low, high = item.bounds()
         step = item.step if item.step and float(item.step).is_integer() else 1
-        return [(str(n), str(n)) for n in range(int(low), int(high) + 1, int(step))]
+        return [(str(n), local_number(n)) for n in range(int(low), int(high) + 1, int(step))]
     if item.type == "yesno":
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
     if item.type in ("single", "multi"):
         return [(str(o.value), o.label) for o in item.options or []]
     return []
 
 
+def extra_choices(item: Item, clear: bool) -> list[tuple[str, str]]:
+    """Return the choices under an item's own: "Does not apply to me", and "Clear" if asked."""
+    extras = [(NOT_APPLICABLE, _("Does not apply to me"))] if item.not_applicable else []
+    if clear and item.type in TAP_TYPES:
+        extras.append(("", _("Clear")))
+    return extras
+
+
+def item_question(item: Item, label: str, *, optional: bool | None = None,
+                  clear: bool | None = None, **more) -> Question:
+    """Return an item as a question; optional tap items get a "Clear" choice."""
+    optional = not item.required if optional is None else optional
+    return Question(item, label, answer_choices(item),
+                    extra_choices(item, optional if clear is None else clear),
+                    optional, **more)
+
+
 def page_questions(instrument: Instrument, hidden: set[str],
                    names: Mapping[str, object]) -> list[Question]:
     """Return the questions a page shows, in order, with their words and choices."""
-    return [Question(item, question_label(instrument, item, names), answer_choices(item))
+    return [item_question(item, question_label(instrument, item, names))
             for item in ordered_items(instrument, hidden)]
 
 
@@ -156,15 +222,32 @@ def _form_string(value: object) -> str:
     return str(value)
 
 
+def score_words(item: Item, value: float, anchors: bool = True) -> str:
+    """Return a rating in words: "5 out of 10 (0 = No pain, 10 = Worst pain)"."""
+    low, high = item.bounds()
+    text = _("%(value)s out of %(max)s", value=local_number(value), max=local_number(high))
+    if not anchors or item.anchors is None:
+        return text
+    return _("%(score)s (%(low)s = %(low_words)s, %(high)s = %(high_words)s)", score=text,
+             low=local_number(low), low_words=item.anchors.min,
+             high=local_number(high), high_words=item.anchors.max)
+
+
 def display_answer(item: Item, value: object) -> str:
     """Return an answer in plain words for the review page."""
     if value is None or value == [] or value == "":
-        return "Not answered"
+        return _("Not answered")
+    if value == NOT_APPLICABLE and item.not_applicable:
+        return _("Does not apply to me")
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     labels = {str(o.value): o.label for o in item.options or []}
     if isinstance(value, list):
         return ", ".join(labels.get(str(v), str(v)) for v in value)
+    if item.type == "nrs" and isinstance(value, int | float):
+        return score_words(item, value)
+    if item.type == "number" and isinstance(value, int | float):
+        return local_number(value)
     return labels.get(_form_string(value), _form_string(value))
 
 

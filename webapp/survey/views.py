@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -30,7 +31,19 @@ from surveys import render_body_map_svg, validate_answers
 from webapp import audit
 from webapp.auth import signin_sessions
 from webapp.db import get_session
-from webapp.models import SurveyAssignment, utcnow
+from webapp.models import SurveyAssignment, SurveyResponse, utcnow
+from webapp.survey.activities import (
+    activity_pairs,
+    activity_step,
+    asked_slots,
+    compact_activities,
+    name_first,
+    named_count,
+    page_slots,
+    slot_number,
+    slot_view,
+    split_waiting,
+)
 from webapp.survey.answers import complete_assignment, save_answers
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments, redeem_link, request_fresh_link
@@ -39,17 +52,17 @@ from webapp.survey.pages import (
     as_form_values,
     carried_activities,
     carried_items,
-    display_answer,
     first_unanswered,
+    local_number,
     merge_carried,
-    ordered_items,
+    page_language,
     page_questions,
     pain_trend,
-    question_label,
     stored_responses,
     survey_pages,
 )
 from webapp.survey.progress_page import render_progress_page
+from webapp.survey.review import answer_rows
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 
@@ -79,6 +92,10 @@ def patient_required(view):
 
 
 def _own_assignment(assignment_id: int, patient_id: int | None) -> SurveyAssignment | None:
+    visit = g.get("patient_visit")
+    if visit is not None and visit.assignment_id == assignment_id \
+            and visit.patient_id == patient_id:
+        return visit.assignment  # loaded with the patient's session, in the same query
     row = get_session().get(SurveyAssignment, assignment_id)
     return row if row is not None and patient_id and row.patient_id == patient_id else None
 
@@ -157,24 +174,62 @@ def resume_assignment(assignment_id: int):
 
 
 def _carry(assignment: SurveyAssignment, page: Page) -> tuple[dict, set]:
+    if not any(item.carry_forward for item in page.instrument.items):
+        return {}, set()  # nothing on this page comes from an earlier survey: no query
     carried = carried_activities(get_session(), assignment.patient_id, assignment.id)
     return carried, carried_items(page.instrument, carried)
 
 
-def _render_page(assignment, pages, number, values, errors, status=200, notice=None):
+_RESPONSES = SurveyResponse.__table__  # Core columns: no ORM work for one JSON value
+_PAGE_ANSWERS = (sa.select(_RESPONSES.c.answers)
+                 .where(_RESPONSES.c.assignment_id == sa.bindparam("assignment_id"),
+                        _RESPONSES.c.instrument_id == sa.bindparam("instrument_id"),
+                        _RESPONSES.c.region_code == sa.bindparam("region_code"),
+                        _RESPONSES.c.is_complete.is_(True)))
+
+
+def _stored_answers(db, assignment_id: int, page: Page) -> dict:
+    """Return the answers stored for one page ({} if none): one indexed row, one column."""
+    answers = db.execute(_PAGE_ANSWERS, {"assignment_id": assignment_id,
+                                         "instrument_id": page.key[0],
+                                         "region_code": page.key[1]}).scalar()
+    return answers or {}
+
+
+def _pages(assignment: SurveyAssignment) -> list[Page]:
+    """Return the assignment's pages worded in this request's language."""
+    return survey_pages(assignment, get_library(), *page_language(current_app.config))
+
+
+def _render_page(assignment, pages, number, values, errors, status=200, notice=None,
+                 open_slot=None):
     page = pages[number - 1]
     carried, hidden = _carry(assignment, page)
-    questions = page_questions(page.instrument, hidden, carried)
-    body_map = render_body_map_svg(page.region_code) if page.region_code else None
+    pairs = activity_pairs(page.instrument)
+    asked_apart = {item.id for pair in pairs for item in pair}  # activities: one at a time
+    questions = page_questions(page.instrument, hidden | asked_apart, carried)
+    slots = [slot_view(s) for s in page_slots(pairs, values, carried, errors, open_slot)]
+    naming = bool(slots) and not carried  # new activities, named here one at a time
+    body_map = (render_body_map_svg(page.region_code, page.region_label)
+                if page.region_code else None)
+    page_of = _("Page %(n)s of %(total)s", n=local_number(page.number),
+                total=local_number(len(pages)))
     html = render_template("patient/answer_page.html", assignment=assignment, page=page,
-                           total=len(pages), questions=questions, values=values,
-                           errors=errors, body_map=body_map, notice=notice,
-                           then=request.values.get("then", ""))
+                           total=len(pages), page_of=page_of, questions=questions, slots=slots,
+                           naming=naming, can_add=naming and len(slots) < len(pairs),
+                           buttons_first=any(not v.slot.open for v in slots) or naming,
+                           slot_limit=local_number(len(pairs)), values=values, errors=errors,
+                           body_map=body_map, notice=notice, then=request.values.get("then", ""))
     return html, status
 
 
-def _next_url(assignment, pages, number) -> str:
-    if request.form.get("then") == "review" or number >= len(pages):
+def _next_url(assignment, pages, number, again: bool = False, opens: int | None = None) -> str:
+    review = request.form.get("then") == "review"
+    if again:  # an activity was added, opened or removed: the same page again
+        return url_for(".answer_page", assignment_id=assignment.id, number=number, open=opens,
+                       then="review" if review else None,
+                       _anchor=f"activity-{opens}" if opens else None)
+    if review or number >= len(pages):
         missing = first_unanswered(pages, stored_responses(get_session(), assignment.id))
         return _page_url(assignment.id, missing)
     return _page_url(assignment.id, number + 1)
@@ -186,38 +241,51 @@ def answer_page(assignment_id: int, number: int):
     """Show one page of questions; on Next, check and store its answers."""
     db, now = get_session(), utcnow()
     assignment = _open_assignment(assignment_id, now)
-    pages = survey_pages(assignment, get_library())
+    pages = _pages(assignment)
     if not 1 <= number <= len(pages):
         abort(404)
     page = pages[number - 1]
+    pairs = activity_pairs(page.instrument)
     if request.method == "GET":
-        stored = stored_responses(db, assignment.id).get(page.key)
         return _render_page(assignment, pages, number,
-                            as_form_values(stored.answers if stored else {}), {})
+                            as_form_values(_stored_answers(db, assignment.id, page)), {},
+                            open_slot=slot_number(request.args.get("open"), pairs))
     carried, hidden = _carry(assignment, page)
-    data = merge_carried(request.form, carried, hidden)
+    data, step = _posted_activities(pairs, merge_carried(request.form, carried, hidden), carried)
+    if step and step.action == "remove" and not named_count(pairs, data):
+        return _render_page(assignment, pages, number, data, {})  # nothing to store yet
     clean, errors = validate_answers(page.instrument, data)
+    if carried and pairs:
+        errors, waiting = split_waiting(pairs, errors, asked_slots(request.form, pairs))
+        if waiting and not errors:  # the next activity's turn; stored once all are rated
+            return _render_page(assignment, pages, number, data, {},
+                                open_slot=step.number if step else waiting[0])
     if errors:
-        return _render_page(assignment, pages, number, data, errors, 400)
-    if save_answers(db, assignment=assignment, instrument=page.instrument,
+        return _render_page(assignment, pages, number, data, name_first(pairs, data, errors), 400)
+    if save_answers(db, assignment=assignment, instrument=page.stored,
                     region_code=page.region_code, answers=clean, now=now) is None:
         abort(404)  # submitted in another tab meanwhile: nothing was stored
     db.commit()
-    return redirect(_next_url(assignment, pages, number), 303)
+    opens = step.opens(named_count(pairs, data), len(pairs)) if step else None
+    return redirect(_next_url(assignment, pages, number, step is not None, opens), 303)
+
+
+def _posted_activities(pairs, data: dict, carried: dict):
+    """Return the answers with new activities renumbered, and the activity button pressed."""
+    step = activity_step(pairs, request.form)
+    if carried:  # last time's activities are kept: they can only be opened to change a score
+        return data, step if step and step.action == "open" else None
+    if pairs:
+        data = compact_activities(pairs, data, step.number if step and step.action == "remove"
+                                  else None)
+    return data, step
 
 
 def _review_rows(db, assignment, pages):
+    # Carried activity names are stored with each answer, so no earlier survey is read here.
     answered = stored_responses(db, assignment.id)
-    carried = carried_activities(db, assignment.patient_id, assignment.id)
-    rows = []
-    for page in pages:
-        answers = answered[page.key].answers
-        names = carried or answers
-        items = ordered_items(page.instrument, carried_items(page.instrument, carried))
-        rows.append((page, [(question_label(page.instrument, item, names),
-                             display_answer(item, answers.get(item.id)))
-                            for item in items if answers.get(item.id) not in (None, "", [])]))
-    return rows
+    return [(page, answer_rows(page.instrument, answered[page.key].answers, {}))
+            for page in pages]
 
 
 @bp.route("/a/<int:assignment_id>/review")
@@ -226,7 +294,7 @@ def review_answers(assignment_id: int):
     """List every answer with a way to change it, and the Submit button."""
     db = get_session()
     assignment = _open_assignment(assignment_id, utcnow())
-    pages = survey_pages(assignment, get_library())
+    pages = _pages(assignment)
     missing = first_unanswered(pages, stored_responses(db, assignment.id))
     if missing is not None:
         return redirect(_page_url(assignment.id, missing), 303)

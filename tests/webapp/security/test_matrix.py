@@ -50,10 +50,12 @@ PATIENT_OWN = {"patient.start": {200}, "patient.resume_assignment": {302, 303},
                "patient.show_thanks": {302, 303, 404},  # nothing to thank for yet
                "patient.request_link": {200, 302, 303, 400}, "patient.use_link": {404, 410},
                "patient.download_calendar": {200}, "patient.show_progress": {200},
+               "patient.choose_language": {400},  # the matrix posts no language
                # A signed link works for whoever holds it; the world's token is forged.
                "patient.choose_reminders": {404}}
 # Patient routes with no id in the URL: each signed-in patient gets their own.
-PATIENT_SESSION_OWN = {"patient.download_calendar", "patient.show_progress"}
+PATIENT_SESSION_OWN = {"patient.download_calendar", "patient.show_progress",
+                       "patient.choose_language"}
 
 
 def _expected_patient_route(endpoint: str, visitor: str) -> set[int]:

@@ -59,7 +59,7 @@ def _submit(client, assignment_id):
     (2, "Pain", "Left elbow, ring and little finger", ["pain_now", "pain_worst"]),
     (3, "Tingling, numbness or burning", "Right wrist and fingers", ["paresthesia"]),
     (4, "Tingling, numbness or burning", "Left elbow, ring and little finger", ["paresthesia"]),
-    (5, "Everyday activities", None, ["activity_1", "rating_1", "activity_5", "rating_5"]),
+    (5, "Everyday activities", None, ["activity_1", "rating_1", "add"]),  # one at a time
 ])
 def test_every_page_of_a_two_region_survey(survey, client, number, title, region, inputs):
     html = client.get(f"/p/a/{survey.id}/{number}").get_data(as_text=True)
@@ -90,7 +90,8 @@ def test_whole_survey_review_submit_and_thank_you(db, survey, client):
     answer_all(client, survey.id, BASELINE)
     review = client.get(f"/p/a/{survey.id}/review").get_data(as_text=True)
     assert review.count('class="change"') == 5
-    assert "Holding a cup: how well can you do this today?</dt><dd>3</dd>" in review
+    assert "<dt>Holding a cup</dt><dd>3 out of 10 (0 = I cannot do it, 10 = As well as " \
+        "before the problem)</dd>" in review
     done = _submit(client, survey.id)
     assert done.status_code == 303 and done.headers["Location"] == f"/p/a/{survey.id}/thanks"
     thanks = client.get(done.headers["Location"]).get_data(as_text=True)
@@ -313,8 +314,8 @@ def test_psfs_activities_are_carried_forward_and_not_asked_again(db, client):
     psfs_page = f"/p/a/{later.id}/5"
     html = client.get(psfs_page).get_data(as_text=True)
     assert 'name="activity_1"' not in html and 'name="rating_3"' not in html
-    assert "<legend>Holding a cup: how well can you do this today?</legend>" in html
-    assert "<legend>Typing: how well can you do this today?</legend>" in html
+    assert "Last time you named: Holding a cup</span>" in html  # rated one at a time
+    assert '<strong id="an-2">Typing</strong>: Not rated yet' in html
     response = post_page(client, psfs_page, {"rating_1": "7", "rating_2": "9",
                                              "activity_1": "Renamed", "rating_3": "1"})
     assert response.status_code == 303
@@ -333,10 +334,16 @@ def test_a_carried_rating_is_still_required(db, client):
     later = db.exec(select(SurveyAssignment).where(SurveyAssignment.slot == "m1")).one()
     later.opens_at, later.closes_at = baseline.opens_at, baseline.closes_at
     db.commit()
-    response = post_page(client, f"/p/a/{later.id}/5", {"rating_1": "7"})
+    response = post_page(client, f"/p/a/{later.id}/5", {"rating_1": "7", "asked": "1"})
+    assert response.status_code == 200  # activity 2's turn: nothing is stored yet
+    assert '<input type="hidden" name="asked" value="2">' in response.get_data(as_text=True)
+    response = post_page(client, f"/p/a/{later.id}/5", {"rating_1": "7", "asked": "2"})
     assert response.status_code == 400
     assert '<p class="error" id="err-rating_2">Please answer this question.</p>' in \
         response.get_data(as_text=True)
+    assert db.exec(select(SurveyResponse).where(SurveyResponse.assignment_id == later.id,
+                                                SurveyResponse.instrument_id == "nt-psfs")
+                   ).all() == []
 
 
 def test_thank_you_trend_shows_the_mean_pain_of_each_survey_in_order(db, client):
@@ -356,7 +363,7 @@ def test_thank_you_trend_shows_the_mean_pain_of_each_survey_in_order(db, client)
 
 @pytest.mark.parametrize("item_id, value, words, form", [
     ("pgic", 2, "Much better", ["2"]),
-    ("pain_now", 0, "0", ["0"]),
+    ("pain_now", 0, "0 out of 10 (0 = No pain, 10 = Worst pain you can imagine)", ["0"]),
     ("bruising", True, "Yes", ["yes"]),
     ("bruising", False, "No", ["no"]),
     ("activity_1", "Typing", "Typing", ["Typing"]),
