@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
+from scheduler.calendar_offsets import add_months
 from tests.support.factories import make_course, planned_course
 from tests.support.web import STAFF_PASSWORD, csrf_token, login
 from webapp.care.records import add_treatment_session, record_procedure
@@ -122,7 +123,10 @@ def test_edit_moves_the_session_and_its_pending_follow_ups(clinician, db):
     assert response.status_code == 302
     db.expire_all()
     assert db.get(TreatmentSession, last.id).scheduled_at == moved
-    assert db.get(SurveyAssignment, m1.id).due_on == due_before + timedelta(days=14)
+    # m1 is one calendar month after the last session, so it moves with it month-wise
+    # (a 14-day move across February shifts it by fewer days).
+    assert due_before == add_months((moved - timedelta(days=14)).date(), 1)
+    assert db.get(SurveyAssignment, m1.id).due_on == add_months(moved.date(), 1)
     assert db.exec(select(ProcedureRecord)).one().session_id == last.id
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "session_edited")).one()
 
