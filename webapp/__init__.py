@@ -75,6 +75,7 @@ def _register(app: Flask) -> None:
     from webapp.protocols import views as protocol_views
     from webapp.survey import (  # noqa: F401  (routes on the patient blueprint)
         language_views,
+        problem_views,
         progress_views,
         reminder_views,
     )

@@ -1,22 +1,58 @@
-"""The database engine and the request-scoped session."""
+"""The database engine and the request-scoped session.
+
+On PostgreSQL the web app's connections cost as few round trips as correctness allows:
+
+- No pre-ping on checkout. Connections older than ``POOL_RECYCLE_SECONDS`` are replaced, and
+  a connection found dead by the first statement of a session's transaction (server restart,
+  killed backend, idle timeout) is replaced and that statement sent again, once
+  (``RequestSession``): retrying is safe there, as nothing of the transaction reached the server.
+- Reads outside a transaction until the first write, as Python's sqlite3 does on SQLite: a
+  plain SELECT runs in autocommit; the first statement that writes, locks rows (``FOR UPDATE``)
+  or anything else opens the transaction (psycopg sends BEGIN), and it commits or rolls back as
+  before. So a read-only request sends neither BEGIN nor ROLLBACK. Under READ COMMITTED each
+  statement sees a fresh snapshot anyway, so reads see the same rows in or out of a
+  transaction. A connection still goes back to the pool rolled back whenever a transaction is
+  open (psycopg sends ROLLBACK exactly then, and skips it when there is none).
+"""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from flask import Flask, current_app, g
+from psycopg import ServerCursor
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+POOL_RECYCLE_SECONDS = 1800
+# Statements that start with SELECT yet need a transaction: row locks, transaction-scoped
+# advisory locks and settings.
+_NEEDS_TRANSACTION = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bpg_advisory|\bset_config\b",
+    re.IGNORECASE)
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine with the settings NerveTrack relies on for each database."""
+
+def make_engine(url: str, *, reads_outside_transactions: bool = False, **kwargs) -> Engine:
+    """Create an engine with the settings NerveTrack relies on for each database.
+
+    `reads_outside_transactions` (PostgreSQL; the web app sets it) runs plain SELECTs in
+    autocommit until the first write of a transaction, as described above.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_engine(url, **kwargs)
+    if reads_outside_transactions:
+        event.listen(engine, "before_cursor_execute", _begin_at_first_write)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -27,9 +63,47 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+@lru_cache(maxsize=4096)
+def reads_only(statement: str) -> bool:
+    """Tell whether a statement only reads: a SELECT that takes no lock and sets nothing."""
+    return statement.lstrip()[:6].upper() == "SELECT" and not _NEEDS_TRANSACTION.search(statement)
+
+
+def _begin_at_first_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    if "isolation_level" in conn.get_execution_options():
+        return  # the caller chose (say AUTOCOMMIT for CREATE DATABASE): leave it as asked
+    dbapi_connection = cursor.connection
+    if dbapi_connection.pgconn.transaction_status != TransactionStatus.IDLE:
+        return  # a transaction is open: everything runs in it until it ends
+    # A server-side cursor (stream_results) lives in a transaction whatever it reads.
+    read = reads_only(statement) and not isinstance(cursor, ServerCursor)
+    if dbapi_connection.autocommit != read:
+        dbapi_connection.autocommit = read
+
+
+class RequestSession(Session):
+    """A session whose first statement is sent again, once, if its connection was dead.
+
+    Only when nothing can be lost: no transaction was open and no change was waiting to be
+    flushed, so the failed statement was the first thing sent on a connection just checked
+    out. SQLAlchemy has already invalidated that connection (and the pool's older ones).
+    """
+
+    def _execute_internal(self, *args, **kwargs):
+        fresh = not self.in_transaction() and not (self.new or self.dirty or self.deleted)
+        try:
+            return super()._execute_internal(*args, **kwargs)
+        except DBAPIError as error:
+            if not (fresh and error.connection_invalidated):
+                raise
+            self.rollback()
+            return super()._execute_internal(*args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
     """Attach an engine to the app and close the request's session on teardown."""
-    app.extensions["nervetrack.engine"] = make_engine(app.config["DATABASE_URL"])
+    app.extensions["nervetrack.engine"] = make_engine(app.config["DATABASE_URL"],
+                                                      reads_outside_transactions=True)
     app.teardown_appcontext(_close_session)
 
 
@@ -41,7 +115,7 @@ def get_engine(app: Flask | None = None) -> Engine:
 def get_session() -> Session:
     """Return this request's (or app context's) database session."""
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = RequestSession(get_engine(), expire_on_commit=False)
     return g.db_session
 
 

@@ -61,15 +61,24 @@ def role_required(*roles: str):
 
 
 def _load_patient_session() -> None:
-    """Put the patient id of a valid patient session (from a survey link) on `g`."""
+    """Put a valid patient session's patient id and language (g.locale) on `g`, in one query.
+
+    On a page about a survey assignment (an ``assignment_id`` in the URL), the same query
+    loads that assignment if it is the patient's own: ``g.patient_visit.assignment``.
+    """
     g.patient_id = None
     # Touch the session only in the patient area: reading it anywhere else adds
     # "Vary: Cookie", and shared caches would keep one copy of plotly.js per visitor.
     if request.blueprint != "patient":
         return
     psid = session.get("psid")
-    if psid:
-        g.patient_id = signin_sessions.load_patient(get_session(), psid, current_app.config)
+    if not psid:
+        return
+    visit = signin_sessions.load_patient_visit(
+        get_session(), psid, current_app.config,
+        assignment_id=(request.view_args or {}).get("assignment_id"))
+    if visit is not None:
+        g.patient_id, g.locale, g.patient_visit = visit.patient_id, visit.language, visit
 
 
 CSP = (

@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from webapp.models import AuthSession, StaffUser, utcnow
+from webapp.models import AuthSession, Patient, StaffUser, SurveyAssignment, utcnow
 
 # Write last_seen at most this often, so browsing does not write on every request.
 _TOUCH_EVERY = timedelta(seconds=30)
+
+# A patient's page asks this once: the live session, its patient's language and, when the
+# page is about one, the patient's own survey assignment. Built once; SQLAlchemy reuses its
+# compiled form and psycopg prepares it on the server after a few uses.
+_PATIENT_VISIT = (
+    select(AuthSession.id, AuthSession.patient_id, AuthSession.kind, AuthSession.revoked_at,
+           AuthSession.last_seen_at, AuthSession.expires_at, Patient.language,
+           SurveyAssignment)
+    .join(Patient, sa.and_(Patient.id == AuthSession.patient_id, Patient.status == "active",
+                           Patient.erased_at.is_(None)))
+    .outerjoin(SurveyAssignment, sa.and_(
+        SurveyAssignment.id == sa.bindparam("assignment_id", type_=sa.Integer),
+        SurveyAssignment.patient_id == AuthSession.patient_id))
+    .where(AuthSession.sid_hash == sa.bindparam("sid_hash")))
+_SESSIONS = AuthSession.__table__
+_TOUCH = (sa.update(_SESSIONS).where(_SESSIONS.c.id == sa.bindparam("session_id"))
+          .values(last_seen_at=sa.bindparam("now", type_=_SESSIONS.c.last_seen_at.type)))
+
+
+@dataclass(frozen=True)
+class PatientVisit:
+    """A live patient session: whose it is, their language, and the assignment asked for."""
+
+    patient_id: int
+    language: str
+    assignment_id: int | None
+    assignment: SurveyAssignment | None  # the patient's own, whatever its status; else None
 
 
 def hash_token(token: str) -> str:
@@ -31,16 +60,22 @@ def start(db: Session, *, kind: str, lifetime: timedelta, ip: str | None,
     return sid
 
 
+def _is_live(row, kind: str, idle: timedelta, now: datetime) -> bool:
+    return (row is not None and row.kind == kind and row.revoked_at is None
+            and now < row.expires_at and now - row.last_seen_at < idle)
+
+
+def _touch(db: Session, row, now: datetime) -> None:
+    if now - row.last_seen_at >= _TOUCH_EVERY:
+        db.execute(_TOUCH, {"session_id": row.id, "now": now})
+        db.commit()
+
+
 def _live_row(db: Session, sid: str, kind: str, idle: timedelta, now: datetime):
     row = db.exec(select(AuthSession).where(AuthSession.sid_hash == hash_token(sid))).first()
-    if row is None or row.kind != kind or row.revoked_at is not None:
+    if not _is_live(row, kind, idle, now):
         return None
-    if now >= row.expires_at or now - row.last_seen_at >= idle:
-        return None
-    if now - row.last_seen_at >= _TOUCH_EVERY:
-        row.last_seen_at = now
-        db.add(row)
-        db.commit()
+    _touch(db, row, now)
     return row
 
 
@@ -54,11 +89,26 @@ def load_staff(db: Session, sid: str, config, now: datetime | None = None) -> St
     return user if user is not None and user.is_active else None
 
 
+def load_patient_visit(db: Session, sid: str, config, *, assignment_id: int | None = None,
+                       now: datetime | None = None) -> PatientVisit | None:
+    """Return a live patient session (active, not erased patient) in one query, or None.
+
+    With `assignment_id`, the same query loads that survey assignment if it is the patient's.
+    """
+    now = now or utcnow()
+    idle = timedelta(minutes=int(config["PATIENT_SESSION_MINUTES"]))
+    row = db.execute(_PATIENT_VISIT, {"sid_hash": hash_token(sid),
+                                      "assignment_id": assignment_id}).first()
+    if not _is_live(row, "patient", idle, now):
+        return None
+    _touch(db, row, now)
+    return PatientVisit(row.patient_id, row.language, assignment_id, row.SurveyAssignment)
+
+
 def load_patient(db: Session, sid: str, config, now: datetime | None = None) -> int | None:
     """Return the patient id of a live patient session, or None."""
-    idle = timedelta(minutes=int(config["PATIENT_SESSION_MINUTES"]))
-    row = _live_row(db, sid, "patient", idle, now or utcnow())
-    return row.patient_id if row else None
+    visit = load_patient_visit(db, sid, config, now=now)
+    return visit.patient_id if visit else None
 
 
 def revoke(db: Session, sid: str, now: datetime | None = None) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -25,11 +27,90 @@ from webapp.models import (
     SurveyAssignment,
     SurveyResponse,
     SurveyScore,
+    UTCDateTime,
 )
 
 WORSENING_OUTCOMES = ("pain", "paresthesia")
 # The two databases' INSERT ... ON CONFLICT DO UPDATE, chosen by the session's dialect.
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+_ASSIGNMENTS, _RESPONSES, _SCORES = (SurveyAssignment.__table__, SurveyResponse.__table__,
+                                     SurveyScore.__table__)
+_NOW = sa.bindparam("now", type_=UTCDateTime)
+_SCORE_IDS = sa.bindparam("score_ids", type_=ARRAY(sa.String))
+
+
+def _mark_in_progress() -> sa.Update:
+    # One conditional UPDATE: it tells whether the survey is still live and, on PostgreSQL,
+    # locks the row, so saves and the completion of one assignment take turns.
+    t = _ASSIGNMENTS
+    unstarted = t.c.status.in_(UNSTARTED_ASSIGNMENT_STATUSES)
+    return (sa.update(t)
+            .where(t.c.id == sa.bindparam("assignment_id"),
+                   t.c.status.in_(LIVE_ASSIGNMENT_STATUSES))
+            .values(status=sa.case((unstarted, "in_progress"), else_=t.c.status),
+                    updated_at=sa.case((unstarted, _NOW), else_=t.c.updated_at)))
+
+
+def _upsert_response(dialect: str, owner: sa.Select | None = None):
+    """INSERT the page's response, or replace its answers if the row exists; RETURNING it.
+
+    `owner` selects the assignment_id and patient_id (PostgreSQL: the marked assignment's);
+    without it they are parameters.
+    """
+    t = _RESPONSES
+    given = {"instrument_id": sa.bindparam("instrument_id", type_=sa.String),
+             "instrument_version": sa.bindparam("instrument_version", type_=sa.String),
+             "region_code": sa.bindparam("region_code", type_=sa.String),
+             "answers": sa.bindparam("answers", type_=t.c.answers.type),
+             "is_complete": sa.true(), "started_at": _NOW, "submitted_at": _NOW}
+    if owner is None:
+        insert = _INSERTS[dialect](t).values(assignment_id=sa.bindparam("assignment_id"),
+                                             patient_id=sa.bindparam("patient_id"), **given)
+    else:
+        insert = _INSERTS[dialect](t).from_select(["assignment_id", "patient_id", *given],
+                                                  owner.add_columns(*given.values()))
+    return insert.on_conflict_do_update(
+        index_elements=[t.c.assignment_id, t.c.instrument_id, t.c.region_code],
+        set_={"answers": insert.excluded.answers, "is_complete": True,
+              "submitted_at": insert.excluded.submitted_at},
+    ).returning(*t.c)
+
+
+def _save_in_one_statement() -> sa.Select:
+    """PostgreSQL: mark the assignment, upsert the response and replace its scores at once.
+
+    Data-modifying CTEs: nothing is stored unless the assignment is live; the scores of the
+    page are upserted and any other score of the response (from an older definition) deleted.
+    """
+    a, s = _ASSIGNMENTS, _SCORES
+    live = _mark_in_progress().returning(a.c.id, a.c.patient_id, a.c.status,
+                                         a.c.updated_at).cte("live")
+    saved = _upsert_response("postgresql", sa.select(live.c.id, live.c.patient_id)).cte("saved")
+    gone = sa.delete(s).where(s.c.response_id == saved.c.id,
+                              s.c.score_id != sa.all_(_SCORE_IDS)).cte("gone")
+    given = sa.func.unnest(_SCORE_IDS, sa.bindparam("outcomes", type_=ARRAY(sa.String)),
+                           sa.bindparam("values", type_=ARRAY(sa.Float))) \
+        .table_valued("score_id", "outcome", "value").render_derived(name="given")
+    copied = ("assignment_id", "patient_id", "instrument_id", "region_code")
+    insert = postgresql_insert(s).from_select(
+        ["response_id", *copied, "score_id", "outcome", "value", "scored_at"],
+        sa.select(saved.c.id, *(saved.c[name] for name in copied), given.c.score_id,
+                  given.c.outcome, given.c.value, _NOW).select_from(saved).join(given, sa.true()))
+    scored = insert.on_conflict_do_update(
+        index_elements=[s.c.response_id, s.c.score_id],
+        set_={name: insert.excluded[name]
+              for name in (*copied, "outcome", "value", "scored_at")}).cte("scored")
+    return (sa.select(saved, live.c.status.label("assignment_status"),
+                      live.c.updated_at.label("assignment_updated_at"))
+            .select_from(saved).join(live, sa.true()).add_cte(gone, scored))
+
+
+# Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them.
+_SAVE_POSTGRESQL = _save_in_one_statement()
+_MARK_SQLITE = _mark_in_progress().returning(_ASSIGNMENTS.c.status, _ASSIGNMENTS.c.updated_at)
+_UPSERT_SQLITE = _upsert_response("sqlite")
+_DELETE_SCORES = sa.delete(_SCORES).where(_SCORES.c.response_id == sa.bindparam("response_id"))
+_INSERT_SCORE = sa.insert(_SCORES)
 
 
 def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: Instrument,
@@ -39,60 +120,58 @@ def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: 
     Returns None, storing nothing, when the assignment is no longer live (say, completed in
     another tab). Two saves of the same page at once both succeed and the last one wins.
     """
-    if not _mark_in_progress(session, assignment, now):
-        return None
-    response_id = _upsert_response(session, assignment, instrument, region_code, answers, now)
-    response = session.get(SurveyResponse, response_id, populate_existing=True)
-    _store_scores(session, response, instrument, now)
-    return response
-
-
-def _mark_in_progress(session: Session, assignment: SurveyAssignment, now: datetime) -> bool:
-    # One conditional UPDATE: it tells whether the survey is still live and, on PostgreSQL,
-    # locks the row, so saves and the completion of one assignment take turns.
-    unstarted = SurveyAssignment.status.in_(UNSTARTED_ASSIGNMENT_STATUSES)
-    stamp = sa.literal(now, type_=SurveyAssignment.__table__.c.updated_at.type)
-    row = session.execute(
-        sa.update(SurveyAssignment)
-        .where(SurveyAssignment.id == assignment.id,
-               SurveyAssignment.status.in_(LIVE_ASSIGNMENT_STATUSES))
-        .values(status=sa.case((unstarted, "in_progress"), else_=SurveyAssignment.status),
-                updated_at=sa.case((unstarted, stamp), else_=SurveyAssignment.updated_at))
-        .returning(SurveyAssignment.status, SurveyAssignment.updated_at)
-        .execution_options(synchronize_session=False)).first()
-    if row is None:
-        return False
-    set_committed_value(assignment, "status", row.status)
-    set_committed_value(assignment, "updated_at", row.updated_at)
-    return True
-
-
-def _upsert_response(session: Session, assignment: SurveyAssignment, instrument: Instrument,
-                     region_code: str, answers: dict, now: datetime) -> int:
-    """Insert the page's response, or replace its answers if a row exists; return its id."""
-    table = SurveyResponse.__table__
-    insert = _INSERTS[session.get_bind().dialect.name](table).values(
-        assignment_id=assignment.id, patient_id=assignment.patient_id,
-        instrument_id=instrument.id, instrument_version=str(instrument.version),
-        region_code=region_code, answers=dict(answers), is_complete=True, started_at=now,
-        submitted_at=now)
-    return session.execute(insert.on_conflict_do_update(
-        index_elements=[table.c.assignment_id, table.c.instrument_id, table.c.region_code],
-        set_={"answers": insert.excluded.answers, "is_complete": True,
-              "submitted_at": insert.excluded.submitted_at},
-    ).returning(table.c.id)).scalar_one()
-
-
-def _store_scores(session: Session, response: SurveyResponse, instrument: Instrument,
-                  now: datetime) -> None:
-    session.execute(sa.delete(SurveyScore).where(SurveyScore.response_id == response.id)
-                    .execution_options(synchronize_session=False))
+    # Only the statements' own parameters: a key named like a column of an UPDATE's table
+    # (patient_id) would become one more SET clause of it.
+    values = {"assignment_id": assignment.id, "instrument_id": instrument.id,
+              "instrument_version": str(instrument.version), "region_code": region_code,
+              "answers": dict(answers), "now": now}
     outcomes = {rule.id: rule.outcome for rule in instrument.scores}
-    for score_id, result in score_answers(instrument, response.answers).items():
-        session.add(SurveyScore(response_id=response.id, assignment_id=response.assignment_id,
-                                patient_id=response.patient_id, instrument_id=instrument.id,
-                                region_code=response.region_code, score_id=score_id,
-                                outcome=outcomes[score_id], value=result.value, scored_at=now))
+    scores = [(score_id, outcomes[score_id], result.value)
+              for score_id, result in score_answers(instrument, values["answers"]).items()]
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(_SAVE_POSTGRESQL, {
+            **values, "score_ids": [s[0] for s in scores], "outcomes": [s[1] for s in scores],
+            "values": [s[2] for s in scores]}).first()
+        saved = row._asdict() if row is not None else None
+    else:
+        saved = _save_step_by_step(session, {**values, "patient_id": assignment.patient_id},
+                                   scores)
+    if saved is None:
+        return None
+    set_committed_value(assignment, "status", saved.pop("assignment_status"))
+    set_committed_value(assignment, "updated_at", saved.pop("assignment_updated_at"))
+    return _as_loaded(session, saved)
+
+
+def _save_step_by_step(session: Session, values: dict, scores: list) -> dict | None:
+    """SQLite: the same save in four statements; returns the same columns (or None)."""
+    marked = session.execute(_MARK_SQLITE, {"assignment_id": values["assignment_id"],
+                                            "now": values["now"]}).first()
+    if marked is None:
+        return None
+    row = session.execute(_UPSERT_SQLITE, values).one()
+    session.execute(_DELETE_SCORES, {"response_id": row.id})
+    if scores:
+        session.execute(_INSERT_SCORE, [
+            {"response_id": row.id, "assignment_id": row.assignment_id,
+             "patient_id": row.patient_id, "instrument_id": row.instrument_id,
+             "region_code": row.region_code, "score_id": score_id, "outcome": outcome,
+             "value": value, "scored_at": values["now"]} for score_id, outcome, value in scores])
+    return {**row._asdict(), "assignment_status": marked.status,
+            "assignment_updated_at": marked.updated_at}
+
+
+def _as_loaded(session: Session, values: dict) -> SurveyResponse:
+    """Return the session's SurveyResponse for a RETURNING row, as if just loaded from it."""
+    response = session.identity_map.get(session.identity_key(SurveyResponse, values["id"]))
+    if response is None:
+        response = SurveyResponse(**values)
+        make_transient_to_detached(response)
+        session.add(response)
+    else:
+        for name, value in values.items():
+            set_committed_value(response, name, value)
+    return response
 
 
 def complete_assignment(session: Session, *, assignment: SurveyAssignment,

@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -336,36 +335,3 @@ def show_thanks(assignment_id: int):
 
 def _problem(status: int, message: str):
     return render_template("patient/problem.html", message=message), status
-
-
-@bp.errorhandler(404)
-@bp.errorhandler(405)
-def _not_found(exc):
-    return _problem(exc.code, _("We could not find that page. The questions may be finished "
-                                "or closed. Please use the link in your latest message."))
-
-
-@bp.errorhandler(413)
-def _too_large(exc):
-    return _problem(413, _("That was more text than we can take. Please go back, shorten "
-                           "your answer and try again."))
-
-
-@bp.errorhandler(CSRFError)
-def _form_expired(exc):
-    """Re-show a survey page with the answers as typed; other forms get a plain message."""
-    args = request.view_args or {}
-    psid = session.get("psid")
-    patient_id = (signin_sessions.load_patient(get_session(), psid, current_app.config)
-                  if psid else None)
-    assignment = _own_assignment(args.get("assignment_id", 0), patient_id)
-    if request.endpoint != "patient.answer_page" or assignment is None \
-            or not _is_open(assignment, utcnow()):
-        return _problem(400, _("This page was open for a long time. Please go back, reload "
-                               "the page and try again."))
-    pages = survey_pages(assignment, get_library())
-    number = args.get("number", 0)
-    if not 1 <= number <= len(pages):
-        return _problem(400, FORM_EXPIRED)
-    values = {key: request.form.getlist(key) for key in request.form}
-    return _render_page(assignment, pages, number, values, {}, 400, notice=FORM_EXPIRED)

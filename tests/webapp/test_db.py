@@ -1,0 +1,148 @@
+"""The engine and the request session: reads outside transactions, no pre-ping, one retry.
+
+What must hold whatever the saving: writes stay atomic, no connection goes back to the pool
+inside a transaction, and a dropped connection costs no failed request when nothing was sent
+on it yet (and is never silently retried when something was).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import func, select
+
+from tests.support.patient import open_survey, post_page, sign_in
+from tests.support.statements import watch_statements
+from webapp.db import POOL_RECYCLE_SECONDS, get_engine, get_session, reads_only
+from webapp.models import LoginFailure, SurveyResponse
+
+
+@pytest.fixture
+def pg_only(app):
+    if get_engine(app).dialect.name != "postgresql":
+        pytest.skip("connection handling of the PostgreSQL driver")
+
+
+def _terminate_other_backends(app) -> int:
+    """Kill every other server process of this database (the app's pooled connections)."""
+    url = get_engine(app).url
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with killer.connect() as conn:
+        killed = conn.execute(sa.text(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) "
+            "FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")).scalar_one()
+    killer.dispose()
+    return killed
+
+
+def _invalidations(app) -> list:
+    seen: list = []
+    event.listen(get_engine(app).pool, "invalidate", lambda *args: seen.append(args))
+    return seen
+
+
+@pytest.mark.parametrize(("statement", "reads"), [
+    ("SELECT 1", True),
+    ("  select a from t where x = 1", True),
+    ("SELECT a FROM t FOR UPDATE", False),
+    ("SELECT a FROM t ORDER BY a LIMIT 5 FOR UPDATE SKIP LOCKED", False),
+    ("SELECT a FROM t\nFOR NO KEY UPDATE", False),
+    ("select a from t for share", False),
+    ("SELECT a FROM t FOR KEY SHARE", False),
+    ("SELECT pg_advisory_xact_lock(1)", False),
+    ("SELECT set_config('app.x', 'y', true)", False),
+    ("INSERT INTO t (a) VALUES (1)", False),
+    ("UPDATE t SET a = 1", False),
+    ("DELETE FROM t", False),
+    ("WITH gone AS (DELETE FROM t RETURNING a) SELECT a FROM gone", False),
+    ("SAVEPOINT sa_savepoint_1", False),
+    ("SET LOCAL lock_timeout = '1s'", False),
+])
+def test_only_plain_selects_run_outside_a_transaction(statement, reads):
+    assert reads_only(statement) is reads
+
+
+def test_postgresql_pool_recycles_and_does_not_ping(app, pg_only):
+    pool = get_engine(app).pool
+    assert pool._pre_ping is False
+    assert pool._recycle == POOL_RECYCLE_SECONDS
+
+
+@pytest.fixture
+def survey(db, client):
+    assignment = open_survey(db)
+    sign_in(client, db, assignment)
+    return assignment
+
+
+def test_a_read_only_page_sends_no_begin_and_no_rollback(app, client, survey, pg_only):
+    with watch_statements(get_engine(app)) as seen:
+        assert client.get(f"/p/a/{survey.id}/1").status_code == 200
+    assert seen.verbs() == ["SELECT", "SELECT"]
+    assert all(s.autocommit and not s.in_transaction for s in seen.sent)
+    assert seen.checked_in_idle and all(seen.checked_in_idle)
+
+
+def test_a_page_save_writes_in_one_transaction(app, client, survey, pg_only):
+    path = f"/p/a/{survey.id}/1"
+    with watch_statements(get_engine(app)) as seen:
+        answer = post_page(client, path, {"pain_now": "3", "pain_worst": "5"})
+    assert answer.status_code == 303
+    writes = [s for s in seen.sent if s.verb != "SELECT" or not reads_only(s.sql)]
+    assert writes and not any(s.autocommit for s in writes)
+    assert [s.in_transaction for s in writes] == [False] + [True] * (len(writes) - 1)
+    assert seen.checked_in_idle and all(seen.checked_in_idle)
+
+
+def test_writes_after_reads_are_one_atomic_transaction(app, db):
+    """Read, write twice, fail: nothing stays, and the connection goes back rolled back."""
+    with watch_statements(get_engine(app)) as seen, app.app_context():
+        session = get_session()
+        assert session.exec(select(func.count(LoginFailure.id))).one() == 0
+        for n in range(2):
+            session.add(LoginFailure(email=f"x{n}@clinic.test", ip="192.0.2.1"))
+            session.flush()
+        session.close()  # what teardown does after an error: no commit
+    assert db.exec(select(func.count(LoginFailure.id))).one() == 0
+    if get_engine(app).dialect.name == "postgresql":
+        assert seen.checked_in_idle and all(seen.checked_in_idle)
+
+
+def test_a_killed_connection_is_replaced_and_the_page_still_answers(app, client, survey, db,
+                                                                     pg_only):
+    path = f"/p/a/{survey.id}/1"
+    assert client.get(path).status_code == 200
+    dropped = _invalidations(app)
+    assert _terminate_other_backends(app) >= 1
+    assert client.get(path).status_code == 200
+    assert dropped, "the dead connection was neither noticed nor replaced"
+    _terminate_other_backends(app)
+    assert post_page(client, path, {"pain_now": "3", "pain_worst": "5"}).status_code == 303
+    stored = db.exec(select(SurveyResponse).where(SurveyResponse.assignment_id == survey.id))
+    assert stored.one().answers == {"pain_now": 3, "pain_worst": 5}
+
+
+def test_a_streamed_read_runs_in_a_transaction(app, db, pg_only):
+    """Server-side cursors (stream_results) need a transaction, plain SELECT or not."""
+    for n in range(3):
+        db.add(LoginFailure(email=f"x{n}@clinic.test", ip="192.0.2.1"))
+    db.commit()
+    with app.app_context():
+        rows = get_session().execute(select(LoginFailure.email),
+                                     execution_options={"stream_results": True, "yield_per": 1})
+        assert sorted(rows.scalars()) == ["x0@clinic.test", "x1@clinic.test", "x2@clinic.test"]
+
+
+def test_no_retry_once_a_transaction_has_written(app, pg_only):
+    """A write already sent on the dead connection is lost: the error must reach the caller."""
+    with app.app_context():
+        session = get_session()
+        session.add(LoginFailure(email="x@clinic.test", ip="192.0.2.1"))
+        session.flush()
+        _terminate_other_backends(app)
+        with pytest.raises(DBAPIError):
+            session.exec(select(func.count(LoginFailure.id))).one()
+        session.close()
