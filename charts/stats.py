@@ -14,8 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scipy.stats import norm, t
-
 LEVEL = 0.95
 
 
@@ -170,9 +168,13 @@ def hedges_g(a: Sequence[float], b: Sequence[float]) -> float | None:
 @lru_cache(maxsize=1024)
 def _t_quantile(level: float, df: float) -> float:
     # A cohort page asks for the same few (level, df) pairs many times; scipy takes ~40 us.
+    from scipy.stats import t  # imported on first use: a survey worker never loads scipy
+
     return float(t.ppf(1 - (1 - level) / 2, df))
 
 
 @lru_cache(maxsize=16)
 def _z_quantile(level: float) -> float:
+    from scipy.stats import norm
+
     return float(norm.ppf(1 - (1 - level) / 2))

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from scipy.stats import CensoredData, ecdf
-
 from charts.response import responder_label
 
 LEVELS = {"moderate": frozenset({"moderate", "substantial"}),
@@ -183,6 +181,8 @@ def kaplan_meier(times: Iterable[tuple[float, bool]], at_days: Sequence[float] =
     events = sum(lost for _, lost in pairs)
     if not pairs:
         return KaplanMeier(0, 0, at_risk=at_risk)
+    from scipy.stats import CensoredData, ecdf  # on first use: survey workers never load it
+
     data = CensoredData(uncensored=[t for t, lost in pairs if lost],
                         right=[t for t, lost in pairs if not lost])
     sf = ecdf(data).sf

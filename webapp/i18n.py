@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale
 
@@ -54,10 +55,10 @@ def text_direction(code: str | None = None) -> str:
 NATIVE_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨٩"}
 
 
-def local_digits(text: str) -> str:
-    """Return text with its ASCII digits written as this request's language writes them
-    (Persian: ۰-۹); numbers typed in answers are normalised back to ASCII before scoring."""
-    locale = get_locale()
+def local_digits(text: str, locale: str | None = None) -> str:
+    """Return text with its ASCII digits written as the language writes them (default: this
+    request's; Persian: ۰-۹); numbers typed in answers are normalised to ASCII before scoring."""
+    locale = Locale.parse(locale) if locale else get_locale()
     digits = NATIVE_DIGITS.get(locale.default_numbering_system) if locale else None
     return text.translate(str.maketrans("0123456789", digits)) if digits else text
 

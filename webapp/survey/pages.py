@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask_babel import format_decimal, get_locale
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -152,7 +154,14 @@ def question_label(instrument: Instrument, item: Item, names: Mapping[str, objec
 
 def local_number(value: float) -> str:
     """Return a number as the patient's language writes it (Persian digits in Persian)."""
-    return local_digits(format_decimal(value))
+    return _local_number(str(get_locale()), value)
+
+
+@lru_cache(maxsize=512)
+def _local_number(locale: str, value: float) -> str:
+    # A page writes the same few numbers (0-10, page counts) on every request: Babel's
+    # formatting is worth doing once per language and number.
+    return local_digits(format_decimal(value, locale=locale), locale)
 
 
 @dataclass(frozen=True)
