@@ -154,7 +154,8 @@ def question_label(instrument: Instrument, item: Item, names: Mapping[str, objec
 
 def local_number(value: float) -> str:
     """Return a number as the patient's language writes it (Persian digits in Persian)."""
-    return _local_number(str(get_locale()), value)
+    locale = get_locale()  # None outside a request: plain digits then
+    return _local_number(str(locale) if locale else "en", value)
 
 
 @lru_cache(maxsize=512)
