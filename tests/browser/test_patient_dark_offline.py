@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from tests.support.axe import axe_violations, describe
-from tests.support.browser import phone_page, serve
+from tests.support.browser import app_session, phone_page
 from tests.support.patient import TWO_REGIONS, open_survey
 from tests.support.progress import patient_with_progress, progress_link
 from tests.support.trajectory import LIBRARY
-from webapp.db import get_engine
 from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore, utcnow
 from webapp.survey.answers import save_answers
 from webapp.survey.links import issue_link, link_url
@@ -30,20 +29,11 @@ THUMB_SIDE = """svg => { const box = svg.getBoundingClientRect(),
 BACKGROUNDS = {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 18, 18)"}
 
 
-@pytest.fixture
-def live(app):
-    """The app (on each database) served from a thread: (app, base URL)."""
-    with serve(app) as base_url:
-        yield app, base_url
-
-
-def _db(app) -> Session:
-    return Session(get_engine(app), expire_on_commit=False)
 
 
 def _survey_link(app, **course) -> tuple[int, str]:
     """Open a two-region survey; return its assignment id and a fresh link's path."""
-    with _db(app) as db:
+    with app_session(app) as db:
         assignment = open_survey(db, **course)
         token = issue_link(db, patient_id=assignment.patient_id, assignment_id=assignment.id,
                            expires_at=assignment.closes_at, now=utcnow())
@@ -53,7 +43,7 @@ def _survey_link(app, **course) -> tuple[int, str]:
 
 def _answer_every_page(app, assignment_id: int) -> None:
     """Store an answer for every page, as if the patient had tapped through (not sent yet)."""
-    with _db(app) as db:
+    with app_session(app) as db:
         assignment, now = db.get(SurveyAssignment, assignment_id), utcnow()
         for code, (pain, tingling) in zip(TWO_REGIONS, ((7, 6), (3, 1)), strict=True):
             save_answers(db, assignment=assignment, instrument=LIBRARY.get("nt-pain"),
@@ -77,13 +67,13 @@ def _checked(page, name: str) -> str | None:
 
 
 def _responses(app, assignment_id: int) -> list[SurveyResponse]:
-    with _db(app) as db:
+    with app_session(app) as db:
         return list(db.exec(select(SurveyResponse).where(
             SurveyResponse.assignment_id == assignment_id)).all())
 
 
 def _scores(app, response_id: int) -> list[tuple[str, float]]:
-    with _db(app) as db:
+    with app_session(app) as db:
         return sorted((s.score_id, s.value) for s in db.exec(select(SurveyScore).where(
             SurveyScore.response_id == response_id)).all())
 
@@ -126,7 +116,7 @@ def _check_page(page, scheme: str, shot) -> None:
 def test_survey_review_and_progress_pages_pass_axe(live, tmp_path, scheme):
     app, base_url = live
     assignment_id, link = _survey_link(app)
-    with _db(app) as db:
+    with app_session(app) as db:
         progress = progress_link(db, patient_with_progress(
             db, "NT-P", region=RIGHT, zone="Europe/London", answers=[(8, 5), (5, 4), (2, 3)]))
     with phone_page(color_scheme=scheme) as page:

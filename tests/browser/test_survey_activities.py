@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from tests.support.axe import axe_violations, describe
-from tests.support.browser import OUTPUT, phone_page, serve
+from tests.support.browser import OUTPUT, app_session, phone_page
 from tests.support.patient import open_survey
-from webapp.db import get_engine
 from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore, utcnow
 from webapp.survey.answers import save_answers
 from webapp.survey.instruments import library_for
@@ -33,19 +32,11 @@ def app_config(app_config, tmp_path):
     return {**app_config, "INSTRUMENTS_DIR": str(folder)}
 
 
-@pytest.fixture
-def live(app):
-    with serve(app) as base_url:
-        yield app, base_url
-
-
-def _db(app) -> Session:
-    return Session(get_engine(app), expire_on_commit=False)
 
 
 def _store_pages_before_activities(app, assignment_id: int) -> None:
     library, now = library_for(app), utcnow()
-    with _db(app) as db:
+    with app_session(app) as db:
         assignment = db.get(SurveyAssignment, assignment_id)
         for code in assignment.regions:
             save_answers(db, assignment=assignment, instrument=library.get("nt-pain"),
@@ -57,7 +48,7 @@ def _store_pages_before_activities(app, assignment_id: int) -> None:
 
 def _open(app, base_url, page, instruments=None, **course) -> int:
     """Open a survey (optionally of other instruments), sign the phone in; return its id."""
-    with _db(app) as db:
+    with app_session(app) as db:
         assignment = open_survey(db, **course)
         if instruments:
             assignment.instruments = instruments
@@ -79,7 +70,7 @@ def _script_errors(page) -> list[str]:
 
 
 def _psfs(app, assignment_id: int) -> tuple[dict, float | None]:
-    with _db(app) as db:
+    with app_session(app) as db:
         row = db.exec(select(SurveyResponse).where(
             SurveyResponse.assignment_id == assignment_id,
             SurveyResponse.instrument_id == "nt-psfs")).one()
@@ -145,7 +136,7 @@ def test_last_times_activities_are_rated_again_without_last_times_scores(live):
         _name_and_rate_two(page, base_url, first)
         page.get_by_role("button", name="Send my answers").tap()
         page.wait_for_url(f"{base_url}/p/a/{first}/thanks")
-        with _db(app) as db:
+        with app_session(app) as db:
             course_id = db.get(SurveyAssignment, first).course_id
             later = db.exec(select(SurveyAssignment).where(
                 SurveyAssignment.slot == "m1", SurveyAssignment.course_id == course_id)).one()
@@ -194,7 +185,7 @@ def test_an_item_that_does_not_apply_is_skipped_and_the_published_rule_scores(li
         page.get_by_role("button", name="Next", exact=True).tap()
         page.wait_for_url(f"{base_url}/p/a/{assignment_id}/review")
         assert page.get_by_text("Does not apply to me").is_visible()
-        with _db(app) as db:
+        with app_session(app) as db:
             row = db.exec(select(SurveyResponse)).one()
             assert row.answers["q11"] == "not_applicable"
             value = db.exec(select(SurveyScore.value).where(

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import select
 
-from tests.support.browser import phone_page, serve
+from tests.support.browser import app_session, phone_page
 from tests.support.patient import open_survey
-from webapp import create_app
-from webapp.db import get_engine, make_engine
 from webapp.models import Patient, SurveyAssignment, SurveyScore, utcnow
 from webapp.survey.links import issue_link, link_url
 
@@ -26,21 +24,8 @@ TAPS = [{"pain_now": "7", "pain_worst": "9"}, {"pain_now": "3", "pain_worst": "4
         {"pgic": "2"}]
 
 
-@pytest.fixture
-def live_app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    engine = make_engine(url)
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
-    app = create_app({"TESTING": True, "SECRET_KEY": "browser-test-secret", "DATABASE_URL": url,
-                      "INSTANCE_PATH": str(tmp_path / "instance"), "REMINDER_CHANNEL": "file"})
-    with serve(app) as base_url:
-        yield app, base_url
-    get_engine(app).dispose()
-
-
 def _persian_link(app, base_url, language="fa") -> tuple[SurveyAssignment, str]:
-    with Session(get_engine(app), expire_on_commit=False) as db:
+    with app_session(app) as db:
         assignment = open_survey(db, regions=(RIGHT, LEFT), study_code=f"NT-{language.upper()}")
         assignment.instruments = ["nt-pain", "nt-pgic"]
         db.add(assignment)
@@ -75,8 +60,8 @@ def _body_map(page) -> dict:
     return page.locator(".region svg").evaluate(BODY_MAP_JS)
 
 
-def test_a_persian_survey_runs_right_to_left_and_scores_what_was_tapped(live_app):
-    app, base_url = live_app
+def test_a_persian_survey_runs_right_to_left_and_scores_what_was_tapped(live):
+    app, base_url = live
     assignment, link = _persian_link(app, base_url)
     with phone_page(locale="fa-IR") as page:
         page.goto(link)
@@ -124,7 +109,7 @@ def test_a_persian_survey_runs_right_to_left_and_scores_what_was_tapped(live_app
     assert {k: v for k, v in body_map_en.items() if k != "label"} == \
         {k: v for k, v in body_map_fa.items() if k != "label"}
     assert body_map_fa["transform"] == "none" and body_map_fa["direction"] == "ltr"
-    with Session(get_engine(app)) as db:
+    with app_session(app) as db:
         assert db.get(SurveyAssignment, assignment.id).status == "completed"
         scores = {(s.score_id, s.region_code): s.value for s in db.exec(
             select(SurveyScore).where(SurveyScore.assignment_id == assignment.id)).all()}

@@ -67,3 +67,12 @@ def phone_page(**options) -> Iterator:
         finally:
             context.close()
             browser.close()
+
+
+def app_session(app):
+    """A database session on the app's engine, for a test to arrange or check rows."""
+    from sqlmodel import Session
+
+    from webapp.db import get_engine
+
+    return Session(get_engine(app), expire_on_commit=False)
