@@ -201,9 +201,9 @@ def _pages(assignment: SurveyAssignment) -> list[Page]:
 
 
 def _render_page(assignment, pages, number, values, errors, status=200, notice=None,
-                 open_slot=None):
+                 open_slot=None, carry=None):
     page = pages[number - 1]
-    carried, hidden = _carry(assignment, page)
+    carried, hidden = carry or _carry(assignment, page)  # a POST has read them already
     pairs = activity_pairs(page.instrument)
     asked_apart = {item.id for pair in pairs for item in pair}  # activities: one at a time
     questions = page_questions(page.instrument, hidden | asked_apart, carried)
@@ -252,15 +252,17 @@ def answer_page(assignment_id: int, number: int):
     carried, hidden = _carry(assignment, page)
     data, step = _posted_activities(pairs, merge_carried(request.form, carried, hidden), carried)
     if step and step.action == "remove" and not named_count(pairs, data):
-        return _render_page(assignment, pages, number, data, {})  # nothing to store yet
+        return _render_page(assignment, pages, number, data, {},  # nothing to store yet
+                            carry=(carried, hidden))
     clean, errors = validate_answers(page.instrument, data)
     if carried and pairs:
         errors, waiting = split_waiting(pairs, errors, asked_slots(request.form, pairs))
         if waiting and not errors:  # the next activity's turn; stored once all are rated
-            return _render_page(assignment, pages, number, data, {},
+            return _render_page(assignment, pages, number, data, {}, carry=(carried, hidden),
                                 open_slot=step.number if step else waiting[0])
     if errors:
-        return _render_page(assignment, pages, number, data, name_first(pairs, data, errors), 400)
+        return _render_page(assignment, pages, number, data, name_first(pairs, data, errors),
+                            400, carry=(carried, hidden))
     if save_answers(db, assignment=assignment, instrument=page.stored,
                     region_code=page.region_code, answers=clean, now=now) is None:
         abort(404)  # submitted in another tab meanwhile: nothing was stored
