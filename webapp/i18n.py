@@ -8,11 +8,13 @@ compiled .mo files are committed, so an install needs no extra step.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
+import flask_babel
 from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 
 from surveys.languages import DEFAULT_LANGUAGE, LANGUAGE_CODES, find_language
 from webapp.config import ConfigError
@@ -23,6 +25,11 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 def clinic_languages(config) -> tuple[str, ...]:
     """Return the clinic's languages (NERVETRACK_LANGUAGES, e.g. "en,fa"); the first is default."""
     raw = config.get("LANGUAGES") or ",".join(LANGUAGE_CODES)
+    return _parse_languages(raw if isinstance(raw, str) else tuple(raw))
+
+
+@lru_cache(maxsize=32)  # read on every request: parsed once per setting
+def _parse_languages(raw: str | tuple) -> tuple[str, ...]:
     tags = raw.split(",") if isinstance(raw, str) else list(raw)
     codes = []
     for tag in (t.strip() for t in tags if str(t).strip()):
@@ -45,10 +52,48 @@ def select_locale() -> str:
     return languages[0]
 
 
+def page_locale() -> str:
+    """Return this request's language tag, as Flask-Babel resolved it (once per request)."""
+    locale = get_locale()
+    return str(locale) if locale else select_locale()
+
+
 def text_direction(code: str | None = None) -> str:
     """Return "rtl" or "ltr" for a language (default: this request's locale)."""
-    language = find_language(code or select_locale())
+    language = find_language(code or page_locale())
     return language.direction if language else "ltr"
+
+
+# Flask-Babel finds the request's catalogue anew for every string (about ten lookups of
+# request-bound globals each); a page asks for dozens. These find it once per request.
+def request_translations():
+    """Return this request's catalogue (Flask-Babel's), looked up once per request."""
+    try:
+        return g._nt_translations
+    except AttributeError:
+        pass
+    except RuntimeError:  # no app context: Flask-Babel's own answer (no translation)
+        return get_translations()
+    g._nt_translations = translations = get_translations()
+    return translations
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, with the request's catalogue looked up once."""
+    text = request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's ngettext (num is offered to the text as %(num)s), the catalogue once."""
+    variables.setdefault("num", num)
+    return request_translations().ungettext(singular, plural, num) % variables
+
+
+def refresh() -> None:
+    """Forget this request's locale and catalogue after g.locale changed (Flask-Babel's refresh)."""
+    flask_babel.refresh()
+    g.pop("_nt_translations", None)
 
 
 # The digits of the numbering systems our languages use by default (CLDR "arabext": Persian).
@@ -68,5 +113,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config["LANGUAGES"] = clinic_languages(app.config)
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(text_direction=text_direction, page_locale=select_locale)
+    translations = request_translations
+    app.jinja_env.install_gettext_callables(  # as Flask-Babel's, the catalogue found once
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
+    app.jinja_env.globals.update(text_direction=text_direction, page_locale=page_locale)
     app.jinja_env.filters["local_digits"] = local_digits

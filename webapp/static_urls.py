@@ -26,8 +26,23 @@ def _digest(path: str, _mtime_ns: int, _size: int) -> str:
 
 
 def static_file_hash(filename: str | None) -> str | None:
-    """Return the content hash of a file in the app's static folder, or None if there is none."""
+    """Return the content hash of a file in the app's static folder, or None if there is none.
+
+    Outside debug mode a file's hash is read once per process (a deployment replaces the files
+    and restarts the workers); in debug mode an edited file gets a new hash at once.
+    """
     folder = current_app.static_folder
+    if current_app.debug:
+        return _current_hash(folder, filename)
+    return _deployed_hash(folder, filename)
+
+
+@lru_cache(maxsize=512)
+def _deployed_hash(folder: str | None, filename: str | None) -> str | None:
+    return _current_hash(folder, filename)
+
+
+def _current_hash(folder: str | None, filename: str | None) -> str | None:
     path = safe_join(folder, filename) if folder and filename else None
     try:
         stat = os.stat(path) if path else None

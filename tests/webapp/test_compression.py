@@ -110,3 +110,24 @@ def test_plotly_bundle_keeps_its_own_encoding(app, client, accept, encoding):
     again = client.get("/clinic/assets/plotly.min.js", headers={
         "Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(("debug", "follows_edits"), [(True, True), (False, False)])
+def test_an_edited_static_file_gets_a_new_hash_in_debug_mode_only(tmp_path, debug, follows_edits):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    app.static_folder = str(tmp_path / "static")
+    (tmp_path / "static").mkdir()
+    style = tmp_path / "static" / "site.css"
+    style.write_text("body { color: black }")
+    app.debug = debug
+    with app.test_request_context("/"):
+        before = url_for("static", filename="site.css")
+        style.write_text("body { color: navy; background: white }")
+        after = url_for("static", filename="site.css")
+    new = hashlib.sha256(style.read_bytes()).hexdigest()[:16]
+    assert (after == f"/static/site.css?v={new}") is follows_edits
+    assert (after != before) is follows_edits

@@ -18,10 +18,14 @@ from webapp.cli.translations import WEBAPP
 from webapp.i18n import (
     TRANSLATIONS,
     clinic_languages,
+    gettext,
     local_digits,
+    ngettext,
+    request_translations,
     select_locale,
     text_direction,
 )
+from webapp.i18n import refresh as i18n_refresh
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -133,3 +137,24 @@ def test_numbers_are_shown_in_the_digits_of_the_page_language(bare_app, locale, 
         refresh()
         assert local_digits(text) == shown
         assert render_template_string("{{ t|local_digits }}", t=text) == shown
+
+
+def test_a_request_looks_its_catalogue_up_once_and_again_after_a_change_of_language(bare_app):
+    with bare_app.test_request_context("/"):
+        g.locale = "fr"
+        assert gettext("Next") == "Suivant"
+        assert request_translations() is request_translations()  # kept for the request
+        g.locale = "fa"
+        assert gettext("Next") == "Suivant"  # the language is settled until a refresh
+        i18n_refresh()
+        assert gettext("Next") == render_template_string("{{ _('Next') }}") != "Suivant"
+        assert ngettext("Please check the answer marked below.",
+                        "Please check the answers marked below.", 2) \
+            == render_template_string("{{ ngettext('Please check the answer marked below.', "
+                                      "'Please check the answers marked below.', 2) }}")
+
+
+def test_gettext_outside_a_request_leaves_the_english(bare_app):
+    assert gettext("Page %(n)s of %(total)s", n=1, total=3) == "Page 1 of 3"
+    with bare_app.app_context():
+        assert render_template_string("{{ _('Next') }}") == "Next"

@@ -92,10 +92,14 @@ CSP = (
 CACHEABLE_ENDPOINTS = ("static", "dashboards.send_plotly_js")
 
 
+# Plotly.js injects <style> elements; only dashboard pages allow inline styles, never scripts.
+_CSP_INLINE_STYLES = CSP.format(style_extra=" 'unsafe-inline'")
+_CSP_STRICT = CSP.format(style_extra="")
+
+
 def _security_headers(response):
-    # Plotly.js injects <style> elements; only dashboard pages allow inline styles, never scripts.
-    style_extra = " 'unsafe-inline'" if g.get("allow_inline_styles") else ""
-    response.headers["Content-Security-Policy"] = CSP.format(style_extra=style_extra)
+    inline = g.get("allow_inline_styles")
+    response.headers["Content-Security-Policy"] = _CSP_INLINE_STYLES if inline else _CSP_STRICT
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
@@ -151,7 +155,10 @@ def init_app(app: Flask) -> None:
     trust_proxies(app, int(app.config.get("PROXY_HOPS") or 0))
     app.session_interface = _AssetAwareSessionInterface()
     csrf.init_app(app)
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, patient pages
+    # too; the proxy loads it only where a template asks.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     app.before_request(_load_patient_session)
     app.after_request(_security_headers)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pyotp
-import segno
 import sqlalchemy as sa
 from markupsafe import Markup
 from pyotp.utils import strings_equal
@@ -64,6 +63,8 @@ def accept_code(db: Session, user: StaffUser, code: str, now: float | None = Non
 
 def qr_svg(uri: str) -> Markup:
     """Return inline SVG markup of a QR code for `uri`, with its text alternative."""
+    import segno  # only staff setting up two-factor sign-in draw a QR code
+
     svg = segno.make(uri, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff",
                                                 svgclass="qr", lineclass=None, title=QR_TITLE)
     # Role "img" with a <title>: screen readers announce one image with that name.

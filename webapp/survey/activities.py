@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from surveys.answer_input import AnswerError, parse_answer_number
 from surveys.schema import Instrument, Item
+from webapp.i18n import gettext as _
 from webapp.survey.pages import Question, item_question, local_number, score_words
 
 

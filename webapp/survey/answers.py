@@ -114,11 +114,14 @@ _INSERT_SCORE = sa.insert(_SCORES)
 
 
 def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: Instrument,
-                 region_code: str, answers: dict, now: datetime) -> SurveyResponse | None:
+                 region_code: str, answers: dict, now: datetime,
+                 as_object: bool = True) -> SurveyResponse | int | None:
     """Store (or replace) the answers of one page and its scores; the caller commits.
 
-    Returns None, storing nothing, when the assignment is no longer live (say, completed in
-    another tab). Two saves of the same page at once both succeed and the last one wins.
+    Returns the stored SurveyResponse (with `as_object=False` only its id: a survey page needs
+    no object), or None, storing nothing, when the assignment is no longer live (say,
+    completed in another tab). Two saves of the same page at once both succeed and the last
+    one wins.
     """
     # Only the statements' own parameters: a key named like a column of an UPDATE's table
     # (patient_id) would become one more SET clause of it.
@@ -140,7 +143,7 @@ def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: 
         return None
     set_committed_value(assignment, "status", saved.pop("assignment_status"))
     set_committed_value(assignment, "updated_at", saved.pop("assignment_updated_at"))
-    return _as_loaded(session, saved)
+    return _as_loaded(session, saved) if as_object else saved["id"]
 
 
 def _save_step_by_step(session: Session, values: dict, scores: list) -> dict | None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import gettext as _
 
 from webapp.audit import record
 from webapp.db import get_session
 from webapp.i18n import clinic_languages
+from webapp.i18n import gettext as _
 from webapp.models import Patient
 from webapp.survey.views import _problem, bp, patient_required
 

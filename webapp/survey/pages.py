@@ -8,7 +8,6 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from surveys.answer_input import NOT_APPLICABLE
@@ -16,6 +15,7 @@ from surveys.catalogue import region_label
 from surveys.i18n import localise
 from surveys.schema import Instrument, Item
 from webapp.i18n import clinic_languages, local_digits
+from webapp.i18n import gettext as _
 from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore
 
 PSFS_ID = "nt-psfs"
@@ -154,8 +154,12 @@ def question_label(instrument: Instrument, item: Item, names: Mapping[str, objec
 
 def local_number(value: float) -> str:
     """Return a number as the patient's language writes it (Persian digits in Persian)."""
+    return _local_number(_locale_tag(), value)
+
+
+def _locale_tag() -> str:
     locale = get_locale()  # None outside a request: plain digits then
-    return _local_number(str(locale) if locale else "en", value)
+    return str(locale) if locale else "en"
 
 
 @lru_cache(maxsize=512)
@@ -165,38 +169,43 @@ def _local_number(locale: str, value: float) -> str:
     return local_digits(format_decimal(value, locale=locale), locale)
 
 
+@lru_cache(maxsize=64)
+def _scale_choices(locale: str, low: int, high: int, step: int) -> tuple[tuple[str, str], ...]:
+    return tuple((str(n), _local_number(locale, n)) for n in range(low, high + 1, step))
+
+
 @dataclass(frozen=True)
 class Question:
     """One question as shown: the item, its words, and its tap choices (value, text) if any."""
 
     item: Item
     label: str
-    choices: list[tuple[str, str]]
-    extras: list[tuple[str, str]] = ()  # "Does not apply to me" and "Clear", below the choices
+    choices: tuple[tuple[str, str], ...]
+    extras: tuple[tuple[str, str], ...] = ()  # "Does not apply to me" and "Clear", below
     optional: bool = False
     lead: str = ""  # a line above the question ("Last time you named: ...")
     help: bool = True
 
 
-def answer_choices(item: Item) -> list[tuple[str, str]]:
-    """Return the (value, text) pairs of a tap-to-answer item; [] for typed answers."""
+def answer_choices(item: Item) -> tuple[tuple[str, str], ...]:
+    """Return the (value, text) pairs of a tap-to-answer item; () for typed answers."""
     if item.type == "nrs":
         low, high = item.bounds()
         step = item.step if item.step and float(item.step).is_integer() else 1
-        return [(str(n), local_number(n)) for n in range(int(low), int(high) + 1, int(step))]
+        return _scale_choices(_locale_tag(), int(low), int(high), int(step))
     if item.type == "yesno":
-        return [("yes", _("Yes")), ("no", _("No"))]
+        return (("yes", _("Yes")), ("no", _("No")))
     if item.type in ("single", "multi"):
-        return [(str(o.value), o.label) for o in item.options or []]
-    return []
+        return tuple((str(o.value), o.label) for o in item.options or [])
+    return ()
 
 
-def extra_choices(item: Item, clear: bool) -> list[tuple[str, str]]:
+def extra_choices(item: Item, clear: bool) -> tuple[tuple[str, str], ...]:
     """Return the choices under an item's own: "Does not apply to me", and "Clear" if asked."""
     extras = [(NOT_APPLICABLE, _("Does not apply to me"))] if item.not_applicable else []
     if clear and item.type in TAP_TYPES:
         extras.append(("", _("Clear")))
-    return extras
+    return tuple(extras)
 
 
 def item_question(item: Item, label: str, *, optional: bool | None = None,

@@ -7,12 +7,12 @@ in the patient's language, so nothing they entered is lost.
 from __future__ import annotations
 
 from flask import current_app, g, request, session
-from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 
 from webapp.auth import signin_sessions
 from webapp.db import get_session
+from webapp.i18n import gettext as _
+from webapp.i18n import refresh
 from webapp.models import utcnow
 from webapp.survey.views import (
     FORM_EXPIRED,

@@ -11,8 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, render_template, url_for
-from flask_babel import format_date, refresh
-from flask_babel import gettext as _
+from flask_babel import format_date
 from markupsafe import Markup
 from sqlmodel import Session
 
@@ -20,7 +19,8 @@ from charts.progress_svg import progress_changes, progress_sentence, render_prog
 from surveys.catalogue import region_label
 from surveys.languages import get_language
 from webapp.followup.reminder_choices import reminder_state
-from webapp.i18n import clinic_languages, local_digits
+from webapp.i18n import clinic_languages, local_digits, refresh
+from webapp.i18n import gettext as _
 from webapp.models import Patient, SurveyAssignment
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments

@@ -9,10 +9,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g
-from flask_babel import gettext as _
-from flask_babel import refresh
 
 from webapp.db import get_session
+from webapp.i18n import gettext as _
+from webapp.i18n import refresh
 from webapp.models import Patient, utcnow
 from webapp.survey.calendar_file import checkins_calendar
 from webapp.survey.progress import upcoming_checkins

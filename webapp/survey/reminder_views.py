@@ -11,13 +11,13 @@ other POST to it must carry a CSRF token.
 from __future__ import annotations
 
 from flask import current_app, g, render_template, request
-from flask_babel import gettext as _
-from flask_babel import refresh
 
 from webapp.audit import Actor
 from webapp.auth.security import csrf
 from webapp.db import get_session
 from webapp.followup.reminder_choices import pause_reminders, reminder_state, stop_reminders
+from webapp.i18n import gettext as _
+from webapp.i18n import refresh
 from webapp.models import Patient, utcnow
 from webapp.survey.progress_page import local_day_text
 from webapp.survey.stop_links import read_stop_token

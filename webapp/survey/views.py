@@ -18,7 +18,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -30,6 +29,7 @@ from surveys import render_body_map_svg, validate_answers
 from webapp import audit
 from webapp.auth import signin_sessions
 from webapp.db import get_session
+from webapp.i18n import gettext as _
 from webapp.models import SurveyAssignment, SurveyResponse, utcnow
 from webapp.survey.activities import (
     activity_pairs,
@@ -44,6 +44,7 @@ from webapp.survey.activities import (
     split_waiting,
 )
 from webapp.survey.answers import complete_assignment, save_answers
+from webapp.survey.fragments import question_html
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments, redeem_link, request_fresh_link
 from webapp.survey.pages import (
@@ -64,6 +65,7 @@ from webapp.survey.progress_page import render_progress_page
 from webapp.survey.review import answer_rows
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
+bp.add_app_template_global(question_html)
 
 SESSION_ENDED = _l("For your privacy, your time to answer ran out. Please open the link in your "
                    "latest message again, or ask for a fresh link below.")
@@ -264,7 +266,8 @@ def answer_page(assignment_id: int, number: int):
         return _render_page(assignment, pages, number, data, name_first(pairs, data, errors),
                             400, carry=(carried, hidden))
     if save_answers(db, assignment=assignment, instrument=page.stored,
-                    region_code=page.region_code, answers=clean, now=now) is None:
+                    region_code=page.region_code, answers=clean, now=now,
+                    as_object=False) is None:
         abort(404)  # submitted in another tab meanwhile: nothing was stored
     db.commit()
     opens = step.opens(named_count(pairs, data), len(pairs)) if step else None
