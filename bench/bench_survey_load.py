@@ -33,7 +33,7 @@ from sqlmodel import Session  # noqa: E402
 from bench.bench_databases import create_database  # noqa: E402
 from bench.bench_factories import open_survey, sign_in  # noqa: E402
 from bench.floor_app import CREATE_TABLE, create_floor_app  # noqa: E402
-from bench.load_runner import Server, run_wrk  # noqa: E402
+from bench.load_runner import Server, import_rss_mb, run_wrk  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.db import get_engine, make_engine  # noqa: E402
 from webapp.migrate import upgrade  # noqa: E402
@@ -42,6 +42,11 @@ SECRET = "bench-survey-load-secret-not-for-production"
 ANSWERS = {"nerve": {"pain_now": "3", "pain_worst": "5"},
            "floor": {"pain_now": "3", "pain_worst": "5", "paresthesia": "4"}}
 TARGETS = {"req/s": (">=", 0.7), "CPU/req": ("<=", 1.5), "RSS": ("<=", 1.3)}
+# What a worker holds before any code of its own: the floor's imports, and the libraries the
+# design card and the house rules fix for NerveTrack (SQLModel brings SQLAlchemy and pydantic).
+FLOOR_IMPORTS = ["gunicorn.app.wsgiapp", "flask", "psycopg"]
+STACK_IMPORTS = [*FLOOR_IMPORTS, "sqlalchemy.orm", "sqlmodel", "flask_babel", "flask_wtf",
+                 "flask_login", "flask_compress"]
 
 
 def prepare(url: str, workdir: Path, patients: int) -> dict[str, dict[str, Path]]:
@@ -147,6 +152,10 @@ def report(runs: dict, rss: dict[str, float], args) -> None:
                   f"CPU/req {_verdict('CPU/req', nerve['cpu_ms'] / floor['cpu_ms'])}")
     print(f"worker RSS after the run: NerveTrack {rss['nerve']:.1f} MB, floor "
           f"{rss['floor']:.1f} MB; ratio {_verdict('RSS', rss['nerve'] / rss['floor'])}")
+    floor_imports, stack_imports = import_rss_mb(FLOOR_IMPORTS), import_rss_mb(STACK_IMPORTS)
+    print(f"imports alone (fresh interpreter): the floor's {floor_imports:.1f} MB; with "
+          f"NerveTrack's fixed libraries {stack_imports:.1f} MB "
+          f"({stack_imports / floor_imports:.2f}x, before any NerveTrack code)")
 
 
 def main() -> None:

@@ -61,6 +61,25 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+IMPORT_PROBE = """
+import importlib, sys
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+print(rss())
+"""
+
+
+def import_rss_mb(modules: list[str]) -> float:
+    """Return the resident memory (MB) of a fresh interpreter after importing `modules`."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_PROBE, *modules], capture_output=True,
+                          text=True, check=True, timeout=120)
+    return float(done.stdout.strip())
+
+
 class Server:
     """One gunicorn master with 2 sync workers on 127.0.0.1."""
 

@@ -53,9 +53,14 @@ def select_locale() -> str:
 
 
 def page_locale() -> str:
-    """Return this request's language tag, as Flask-Babel resolved it (once per request)."""
+    """Return this request's language tag, as Flask-Babel resolved it (kept for the request)."""
+    try:
+        return g._nt_locale
+    except AttributeError:  # (outside an app context: RuntimeError, as for any g)
+        pass
     locale = get_locale()
-    return str(locale) if locale else select_locale()
+    g._nt_locale = tag = str(locale) if locale else select_locale()
+    return tag
 
 
 def text_direction(code: str | None = None) -> str:
@@ -94,6 +99,7 @@ def refresh() -> None:
     """Forget this request's locale and catalogue after g.locale changed (Flask-Babel's refresh)."""
     flask_babel.refresh()
     g.pop("_nt_translations", None)
+    g.pop("_nt_locale", None)
 
 
 # The digits of the numbering systems our languages use by default (CLDR "arabext": Persian).

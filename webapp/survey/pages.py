@@ -14,7 +14,7 @@ from surveys.answer_input import NOT_APPLICABLE
 from surveys.catalogue import region_label
 from surveys.i18n import localise
 from surveys.schema import Instrument, Item
-from webapp.i18n import clinic_languages, local_digits
+from webapp.i18n import clinic_languages, local_digits, page_locale
 from webapp.i18n import gettext as _
 from webapp.models import SurveyAssignment, SurveyResponse, SurveyScore
 
@@ -158,8 +158,10 @@ def local_number(value: float) -> str:
 
 
 def _locale_tag() -> str:
-    locale = get_locale()  # None outside a request: plain digits then
-    return str(locale) if locale else "en"
+    try:
+        return page_locale()
+    except RuntimeError:  # outside an app: plain digits
+        return "en"
 
 
 @lru_cache(maxsize=512)
