@@ -15,22 +15,45 @@ from webapp.models import AuthSession, Patient, StaffUser, SurveyAssignment, utc
 # Write last_seen at most this often, so browsing does not write on every request.
 _TOUCH_EVERY = timedelta(seconds=30)
 
+_SESSIONS, _PATIENTS, _ASSIGNMENTS = (AuthSession.__table__, Patient.__table__,
+                                      SurveyAssignment.__table__)
+# What the patient pages read of an assignment (VisitAssignment's fields, in order).
+_ASSIGNMENT_COLUMNS = ("id", "patient_id", "course_id", "status", "opens_at", "closes_at",
+                       "instruments", "regions")
 # A patient's page asks this once: the live session, its patient's language and, when the
 # page is about one, the patient's own survey assignment. Built once; SQLAlchemy reuses its
-# compiled form and psycopg prepares it on the server after a few uses.
+# compiled form and psycopg prepares it on the server after a few uses. Core columns, not ORM
+# entities: building a mapped SurveyAssignment cost more than the rest of the query.
 _PATIENT_VISIT = (
-    select(AuthSession.id, AuthSession.patient_id, AuthSession.kind, AuthSession.revoked_at,
-           AuthSession.last_seen_at, AuthSession.expires_at, Patient.language,
-           SurveyAssignment)
-    .join(Patient, sa.and_(Patient.id == AuthSession.patient_id, Patient.status == "active",
-                           Patient.erased_at.is_(None)))
-    .outerjoin(SurveyAssignment, sa.and_(
-        SurveyAssignment.id == sa.bindparam("assignment_id", type_=sa.Integer),
-        SurveyAssignment.patient_id == AuthSession.patient_id))
-    .where(AuthSession.sid_hash == sa.bindparam("sid_hash")))
-_SESSIONS = AuthSession.__table__
+    sa.select(_SESSIONS.c.id, _SESSIONS.c.patient_id, _SESSIONS.c.kind, _SESSIONS.c.revoked_at,
+              _SESSIONS.c.last_seen_at, _SESSIONS.c.expires_at, _PATIENTS.c.language,
+              *(_ASSIGNMENTS.c[name].label(f"assignment_{name}") for name in _ASSIGNMENT_COLUMNS))
+    .select_from(_SESSIONS.join(_PATIENTS, sa.and_(
+        _PATIENTS.c.id == _SESSIONS.c.patient_id, _PATIENTS.c.status == "active",
+        _PATIENTS.c.erased_at.is_(None))).outerjoin(_ASSIGNMENTS, sa.and_(
+            _ASSIGNMENTS.c.id == sa.bindparam("assignment_id", type_=sa.Integer),
+            _ASSIGNMENTS.c.patient_id == _SESSIONS.c.patient_id)))
+    .where(_SESSIONS.c.sid_hash == sa.bindparam("sid_hash")))
 _TOUCH = (sa.update(_SESSIONS).where(_SESSIONS.c.id == sa.bindparam("session_id"))
           .values(last_seen_at=sa.bindparam("now", type_=_SESSIONS.c.last_seen_at.type)))
+
+
+@dataclass(frozen=True)
+class VisitAssignment:
+    """A survey assignment as a patient's page reads it with their session: a snapshot.
+
+    It has the attributes of SurveyAssignment that the patient pages use; writes go through
+    statements keyed by its id (webapp.survey.answers), never through this object.
+    """
+
+    id: int
+    patient_id: int
+    course_id: int
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    instruments: list
+    regions: list
 
 
 @dataclass(frozen=True)
@@ -40,7 +63,7 @@ class PatientVisit:
     patient_id: int
     language: str
     assignment_id: int | None
-    assignment: SurveyAssignment | None  # the patient's own, whatever its status; else None
+    assignment: VisitAssignment | None  # the patient's own, whatever its status; else None
 
 
 def hash_token(token: str) -> str:
@@ -102,7 +125,9 @@ def load_patient_visit(db: Session, sid: str, config, *, assignment_id: int | No
     if not _is_live(row, "patient", idle, now):
         return None
     _touch(db, row, now)
-    return PatientVisit(row.patient_id, row.language, assignment_id, row.SurveyAssignment)
+    assignment = (VisitAssignment(*row[-len(_ASSIGNMENT_COLUMNS):])
+                  if row.assignment_id is not None else None)
+    return PatientVisit(row.patient_id, row.language, assignment_id, assignment)
 
 
 def load_patient(db: Session, sid: str, config, now: datetime | None = None) -> int | None:

@@ -6,6 +6,7 @@ Used by the patient pages and by the demo seeder, so both store exactly the same
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -30,6 +31,9 @@ from webapp.models import (
     UTCDateTime,
 )
 
+if TYPE_CHECKING:
+    from webapp.auth.signin_sessions import VisitAssignment
+
 WORSENING_OUTCOMES = ("pain", "paresthesia")
 # The two databases' INSERT ... ON CONFLICT DO UPDATE, chosen by the session's dialect.
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
@@ -39,14 +43,20 @@ _NOW = sa.bindparam("now", type_=UTCDateTime)
 _SCORE_IDS = sa.bindparam("score_ids", type_=ARRAY(sa.String))
 
 
+def _one_of(column, values) -> sa.ColumnElement[bool]:
+    # IN with one bound parameter per value, fixed when the statement is built: a plain
+    # in_() list is an "expanding" parameter, rewritten into the SQL at every execution.
+    return column.in_([sa.literal(value) for value in values])
+
+
 def _mark_in_progress() -> sa.Update:
     # One conditional UPDATE: it tells whether the survey is still live and, on PostgreSQL,
     # locks the row, so saves and the completion of one assignment take turns.
     t = _ASSIGNMENTS
-    unstarted = t.c.status.in_(UNSTARTED_ASSIGNMENT_STATUSES)
+    unstarted = _one_of(t.c.status, UNSTARTED_ASSIGNMENT_STATUSES)
     return (sa.update(t)
             .where(t.c.id == sa.bindparam("assignment_id"),
-                   t.c.status.in_(LIVE_ASSIGNMENT_STATUSES))
+                   _one_of(t.c.status, LIVE_ASSIGNMENT_STATUSES))
             .values(status=sa.case((unstarted, "in_progress"), else_=t.c.status),
                     updated_at=sa.case((unstarted, _NOW), else_=t.c.updated_at)))
 
@@ -76,11 +86,12 @@ def _upsert_response(dialect: str, owner: sa.Select | None = None):
     ).returning(*t.c)
 
 
-def _save_in_one_statement() -> sa.Select:
+def _save_in_one_statement(whole_row: bool = True) -> sa.Select:
     """PostgreSQL: mark the assignment, upsert the response and replace its scores at once.
 
     Data-modifying CTEs: nothing is stored unless the assignment is live; the scores of the
     page are upserted and any other score of the response (from an older definition) deleted.
+    Returns the response row (or, not `whole_row`, only its id) and the assignment's state.
     """
     a, s = _ASSIGNMENTS, _SCORES
     live = _mark_in_progress().returning(a.c.id, a.c.patient_id, a.c.status,
@@ -100,21 +111,22 @@ def _save_in_one_statement() -> sa.Select:
         index_elements=[s.c.response_id, s.c.score_id],
         set_={name: insert.excluded[name]
               for name in (*copied, "outcome", "value", "scored_at")}).cte("scored")
-    return (sa.select(saved, live.c.status.label("assignment_status"),
+    returned = saved if whole_row else saved.c.id
+    return (sa.select(returned, live.c.status.label("assignment_status"),
                       live.c.updated_at.label("assignment_updated_at"))
             .select_from(saved).join(live, sa.true()).add_cte(gone, scored))
 
 
 # Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them.
-_SAVE_POSTGRESQL = _save_in_one_statement()
+_SAVE_POSTGRESQL = {True: _save_in_one_statement(), False: _save_in_one_statement(False)}
 _MARK_SQLITE = _mark_in_progress().returning(_ASSIGNMENTS.c.status, _ASSIGNMENTS.c.updated_at)
 _UPSERT_SQLITE = _upsert_response("sqlite")
 _DELETE_SCORES = sa.delete(_SCORES).where(_SCORES.c.response_id == sa.bindparam("response_id"))
 _INSERT_SCORE = sa.insert(_SCORES)
 
 
-def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: Instrument,
-                 region_code: str, answers: dict, now: datetime,
+def save_answers(session: Session, *, assignment: SurveyAssignment | VisitAssignment,
+                 instrument: Instrument, region_code: str, answers: dict, now: datetime,
                  as_object: bool = True) -> SurveyResponse | int | None:
     """Store (or replace) the answers of one page and its scores; the caller commits.
 
@@ -132,7 +144,7 @@ def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: 
     scores = [(score_id, outcomes[score_id], result.value)
               for score_id, result in score_answers(instrument, values["answers"]).items()]
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_SAVE_POSTGRESQL, {
+        row = session.execute(_SAVE_POSTGRESQL[as_object], {
             **values, "score_ids": [s[0] for s in scores], "outcomes": [s[1] for s in scores],
             "values": [s[2] for s in scores]}).first()
         saved = row._asdict() if row is not None else None
@@ -141,8 +153,8 @@ def save_answers(session: Session, *, assignment: SurveyAssignment, instrument: 
                                    scores)
     if saved is None:
         return None
-    set_committed_value(assignment, "status", saved.pop("assignment_status"))
-    set_committed_value(assignment, "updated_at", saved.pop("assignment_updated_at"))
+    _keep_in_step(assignment, status=saved.pop("assignment_status"),
+                  updated_at=saved.pop("assignment_updated_at"))
     return _as_loaded(session, saved) if as_object else saved["id"]
 
 
@@ -177,7 +189,7 @@ def _as_loaded(session: Session, values: dict) -> SurveyResponse:
     return response
 
 
-def complete_assignment(session: Session, *, assignment: SurveyAssignment,
+def complete_assignment(session: Session, *, assignment: SurveyAssignment | VisitAssignment,
                         library, now: datetime) -> list[SafetyFlag] | None:
     """Mark an assignment completed, stop its reminders and raise any safety flags.
 
@@ -200,7 +212,8 @@ def complete_assignment(session: Session, *, assignment: SurveyAssignment,
     return flags
 
 
-def _mark_completed(session: Session, assignment: SurveyAssignment, now: datetime) -> bool:
+def _mark_completed(session: Session, assignment: SurveyAssignment | VisitAssignment,
+                    now: datetime) -> bool:
     # A single conditional state change: of two racing submits, the second finds the row
     # already completed (PostgreSQL re-checks the condition once the first commits).
     done = session.execute(
@@ -212,9 +225,16 @@ def _mark_completed(session: Session, assignment: SurveyAssignment, now: datetim
         .execution_options(synchronize_session=False)).first()
     if done is None:
         return False
-    for name, value in (("status", "completed"), ("completed_at", now), ("updated_at", now)):
-        set_committed_value(assignment, name, value)
+    _keep_in_step(assignment, status="completed", completed_at=now, updated_at=now)
     return True
+
+
+def _keep_in_step(assignment, **values) -> None:
+    # A mapped SurveyAssignment is told the values just written, as if loaded with them; the
+    # patient pages' read-only snapshot (signin_sessions.VisitAssignment) has nothing to keep.
+    if sa.inspect(assignment, raiseerr=False) is not None:
+        for name, value in values.items():
+            set_committed_value(assignment, name, value)
 
 
 def _adverse_event_flags(session, assignment, response, instrument, now) -> list[SafetyFlag]:

@@ -64,6 +64,9 @@ from webapp.survey.pages import (
 from webapp.survey.progress_page import render_progress_page
 from webapp.survey.review import answer_rows
 
+# The patient pages' assignment: read with the patient's session, or loaded by id.
+Assignment = SurveyAssignment | signin_sessions.VisitAssignment
+
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 bp.add_app_template_global(question_html)
 
@@ -92,20 +95,22 @@ def patient_required(view):
     return wrapped
 
 
-def _own_assignment(assignment_id: int, patient_id: int | None) -> SurveyAssignment | None:
+def _own_assignment(assignment_id: int, patient_id: int | None) -> Assignment | None:
+    """Return the patient's own assignment: read with their session (a VisitAssignment), or
+    loaded here (a SurveyAssignment) when the page's URL did not name it; else None."""
     visit = g.get("patient_visit")
     if visit is not None and visit.assignment_id == assignment_id \
             and visit.patient_id == patient_id:
-        return visit.assignment  # loaded with the patient's session, in the same query
+        return visit.assignment  # read with the patient's session, in the same query
     row = get_session().get(SurveyAssignment, assignment_id)
     return row if row is not None and patient_id and row.patient_id == patient_id else None
 
 
-def _is_open(row: SurveyAssignment, now) -> bool:
+def _is_open(row: Assignment, now) -> bool:
     return row.status in LIVE_ASSIGNMENT_STATUSES and row.opens_at <= now < row.closes_at
 
 
-def _open_assignment(assignment_id: int, now) -> SurveyAssignment:
+def _open_assignment(assignment_id: int, now) -> Assignment:
     row = _own_assignment(assignment_id, g.patient_id)
     if row is None or not _is_open(row, now):
         abort(404)
@@ -174,7 +179,7 @@ def resume_assignment(assignment_id: int):
     return redirect(_page_url(assignment.id, missing), 303)
 
 
-def _carry(assignment: SurveyAssignment, page: Page) -> tuple[dict, set]:
+def _carry(assignment: Assignment, page: Page) -> tuple[dict, set]:
     if not any(item.carry_forward for item in page.instrument.items):
         return {}, set()  # nothing on this page comes from an earlier survey: no query
     carried = carried_activities(get_session(), assignment.patient_id, assignment.id)
@@ -197,7 +202,7 @@ def _stored_answers(db, assignment_id: int, page: Page) -> dict:
     return answers or {}
 
 
-def _pages(assignment: SurveyAssignment) -> list[Page]:
+def _pages(assignment: Assignment) -> list[Page]:
     """Return the assignment's pages worded in this request's language."""
     return survey_pages(assignment, get_library(), *page_language(current_app.config))
 

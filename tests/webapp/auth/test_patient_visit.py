@@ -14,6 +14,7 @@ from sqlmodel import select
 from tests.support.patient import open_survey, sign_in
 from tests.support.statements import watch_statements
 from webapp.auth import signin_sessions
+from webapp.auth.signin_sessions import VisitAssignment
 from webapp.config import DEFAULTS
 from webapp.db import get_engine
 from webapp.models import AuthSession, Patient, SurveyAssignment, utcnow
@@ -83,9 +84,12 @@ def test_the_assignment_comes_with_the_session_only_if_it_is_the_patients(
     assert visit.assignment_id == asked
     assert (visit.assignment is not None) is loaded
     if loaded:
-        assert isinstance(visit.assignment, SurveyAssignment)
-        assert visit.assignment.id == assignment.id
-        assert visit.assignment in db  # a loaded row of the session, not a copy
+        assert isinstance(visit.assignment, VisitAssignment)  # a snapshot, no mapped object
+        stored = db.get(SurveyAssignment, assignment.id)
+        for name in ("id", "patient_id", "course_id", "status", "opens_at", "closes_at",
+                     "instruments", "regions"):
+            assert getattr(visit.assignment, name) == getattr(stored, name), name
+        assert visit.assignment.opens_at.tzinfo is not None  # aware, as the model's own
 
 
 @pytest.mark.parametrize(("since", "touched"), [(timedelta(seconds=29), False),
