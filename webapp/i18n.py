@@ -109,9 +109,19 @@ NATIVE_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨�
 def local_digits(text: str, locale: str | None = None) -> str:
     """Return text with its ASCII digits written as the language writes them (default: this
     request's; Persian: ۰-۹); numbers typed in answers are normalised to ASCII before scoring."""
-    locale = Locale.parse(locale) if locale else get_locale()
-    digits = NATIVE_DIGITS.get(locale.default_numbering_system) if locale else None
-    return text.translate(str.maketrans("0123456789", digits)) if digits else text
+    if not locale:
+        try:
+            locale = page_locale()
+        except RuntimeError:  # outside an app: plain digits
+            return text
+    table = _digit_table(str(locale))
+    return text.translate(table) if table else text
+
+
+@lru_cache(maxsize=64)
+def _digit_table(locale: str) -> dict | None:
+    digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+    return str.maketrans("0123456789", digits) if digits else None
 
 
 def init_app(app: Flask) -> None:

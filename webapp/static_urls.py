@@ -11,7 +11,7 @@ import hashlib
 import os
 from functools import lru_cache
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from werkzeug.security import safe_join
 
 YEAR = 365 * 24 * 3600
@@ -53,6 +53,19 @@ def _current_hash(folder: str | None, filename: str | None) -> str | None:
     return _digest(path, stat.st_mtime_ns, stat.st_size)
 
 
+def static_url(filename: str) -> str:
+    """Return url_for('static', filename=...) with its hash; outside debug mode, built once per
+    process and application root (templates ask for the same few files on every page)."""
+    if current_app.debug:
+        return url_for("static", filename=filename)
+    built = current_app.extensions.setdefault("nervetrack.static_urls", {})
+    key = (request.script_root, filename)
+    url = built.get(key)
+    if url is None:
+        built[key] = url = url_for("static", filename=filename)
+    return url
+
+
 def _add_hash(endpoint: str, values: dict) -> None:
     if endpoint == "static" and "v" not in values:
         digest = static_file_hash(values.get("filename"))
@@ -76,3 +89,4 @@ def init_app(app: Flask) -> None:
     """Add content hashes to static URLs and a year-long cache to requests that carry one."""
     app.url_defaults(_add_hash)
     app.after_request(_cache_hashed)
+    app.jinja_env.globals["static_url"] = static_url

@@ -40,5 +40,13 @@ def question_html(q: Question, vals: Sequence[str], error: object = None) -> Mar
     return html
 
 
+def activity_html(view, values: dict, errors: dict) -> Markup:
+    """Return one PSFS activity slot's HTML (the `activity` macro; not kept: it holds the
+    patient's own words)."""
+    return _macros().activity(view, values, errors)
+
+
 def _macros():
+    # The template's module without the page's context: made once, where a template's
+    # {% from ... import %} under a context with extra globals makes it anew every time.
     return current_app.jinja_env.get_template(MACROS).module

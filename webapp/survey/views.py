@@ -44,7 +44,7 @@ from webapp.survey.activities import (
     split_waiting,
 )
 from webapp.survey.answers import complete_assignment, save_answers
-from webapp.survey.fragments import question_html
+from webapp.survey.fragments import activity_html, question_html
 from webapp.survey.instruments import get_library
 from webapp.survey.links import open_assignments, redeem_link, request_fresh_link
 from webapp.survey.pages import (
@@ -69,6 +69,7 @@ Assignment = SurveyAssignment | signin_sessions.VisitAssignment
 
 bp = Blueprint("patient", __name__, url_prefix="/p", template_folder="templates")
 bp.add_app_template_global(question_html)
+bp.add_app_template_global(activity_html)
 
 SESSION_ENDED = _l("For your privacy, your time to answer ran out. Please open the link in your "
                    "latest message again, or ask for a fresh link below.")

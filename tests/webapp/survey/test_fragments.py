@@ -1,4 +1,4 @@
-"""Tap-to-answer questions rendered once and reused: the kept HTML is the macro's, state by state."""
+"""Tap-to-answer questions rendered once and reused: the kept HTML is the macro's, each state."""
 
 from __future__ import annotations
 
