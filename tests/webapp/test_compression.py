@@ -131,3 +131,15 @@ def test_an_edited_static_file_gets_a_new_hash_in_debug_mode_only(tmp_path, debu
     new = hashlib.sha256(style.read_bytes()).hexdigest()[:16]
     assert (after == f"/static/site.css?v={new}") is follows_edits
     assert (after != before) is follows_edits
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_static_url_is_url_for_with_the_hash_under_any_application_root(app, debug):
+    from webapp.static_urls import static_url
+
+    app.debug = debug
+    for root in ("", "/clinic"):
+        with app.test_request_context("/", base_url=f"http://localhost{root}/"):
+            expected = url_for("static", filename="patient.css")
+            assert expected.startswith(f"{root}/static/patient.css?v=")
+            assert static_url("patient.css") == static_url("patient.css") == expected
