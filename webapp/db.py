@@ -13,6 +13,11 @@ On PostgreSQL the web app's connections cost as few round trips as correctness a
   statement sees a fresh snapshot anyway, so reads see the same rows in or out of a
   transaction. A connection still goes back to the pool rolled back whenever a transaction is
   open (psycopg sends ROLLBACK exactly then, and skips it when there is none).
+- A statement marked ``execution_options(whole_transaction=True)`` (WHOLE_TRANSACTION) is a
+  complete unit of work on its own, such as a survey page's save, one statement of
+  data-modifying CTEs: with no transaction open it runs in autocommit too, which PostgreSQL
+  makes atomic, so it costs no BEGIN and no COMMIT. Inside an open transaction it is part of
+  that transaction like any other statement.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 POOL_RECYCLE_SECONDS = 1800
+WHOLE_TRANSACTION = {"whole_transaction": True}  # see the module's docstring
 # Statements that start with SELECT yet need a transaction: row locks, transaction-scoped
 # advisory locks and settings.
 _NEEDS_TRANSACTION = re.compile(
@@ -69,16 +75,18 @@ def reads_only(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT" and not _NEEDS_TRANSACTION.search(statement)
 
 
-def _begin_at_first_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+def _begin_at_first_write(conn, cursor, statement, _parameters, context, _executemany) -> None:
     if "isolation_level" in conn.get_execution_options():
         return  # the caller chose (say AUTOCOMMIT for CREATE DATABASE): leave it as asked
     dbapi_connection = cursor.connection
     if dbapi_connection.pgconn.transaction_status != TransactionStatus.IDLE:
         return  # a transaction is open: everything runs in it until it ends
+    alone = reads_only(statement) or (
+        context is not None and context.execution_options.get("whole_transaction", False))
     # A server-side cursor (stream_results) lives in a transaction whatever it reads.
-    read = reads_only(statement) and not isinstance(cursor, ServerCursor)
-    if dbapi_connection.autocommit != read:
-        dbapi_connection.autocommit = read
+    alone = alone and not isinstance(cursor, ServerCursor)
+    if dbapi_connection.autocommit != alone:
+        dbapi_connection.autocommit = alone
 
 
 class RequestSession(Session):

@@ -15,7 +15,13 @@ from sqlmodel import func, select
 
 from tests.support.patient import open_survey, post_page, sign_in
 from tests.support.statements import watch_statements
-from webapp.db import POOL_RECYCLE_SECONDS, get_engine, get_session, reads_only
+from webapp.db import (
+    POOL_RECYCLE_SECONDS,
+    WHOLE_TRANSACTION,
+    get_engine,
+    get_session,
+    reads_only,
+)
 from webapp.models import LoginFailure, SurveyResponse
 
 
@@ -86,15 +92,37 @@ def test_a_read_only_page_sends_no_begin_and_no_rollback(app, client, survey, pg
     assert seen.checked_in_idle and all(seen.checked_in_idle)
 
 
-def test_a_page_save_writes_in_one_transaction(app, client, survey, pg_only):
+def test_a_page_save_is_one_statement_that_commits_on_its_own(app, client, survey, db,
+                                                              pg_only):
+    """No BEGIN, no COMMIT: PostgreSQL runs the one statement of CTEs atomically by itself."""
     path = f"/p/a/{survey.id}/1"
     with watch_statements(get_engine(app)) as seen:
         answer = post_page(client, path, {"pain_now": "3", "pain_worst": "5"})
     assert answer.status_code == 303
     writes = [s for s in seen.sent if s.verb != "SELECT" or not reads_only(s.sql)]
-    assert writes and not any(s.autocommit for s in writes)
-    assert [s.in_transaction for s in writes] == [False] + [True] * (len(writes) - 1)
+    assert [s.verb for s in writes] == ["WITH"]
+    assert writes[0].autocommit and not writes[0].in_transaction
     assert seen.checked_in_idle and all(seen.checked_in_idle)
+    stored = db.exec(select(SurveyResponse).where(SurveyResponse.assignment_id == survey.id))
+    assert stored.one().answers == {"pain_now": 3, "pain_worst": 5}
+
+
+@pytest.mark.parametrize("after_a_write", [False, True])
+def test_a_whole_transaction_statement_joins_an_open_transaction(app, db, pg_only,
+                                                                 after_a_write):
+    """Alone it commits by itself; after a write it belongs to that transaction's fate."""
+    table = LoginFailure.__table__
+    insert = sa.insert(table).values(email="alone@clinic.test", ip="192.0.2.9",
+                                     at=sa.func.now()).execution_options(**WHOLE_TRANSACTION)
+    with app.app_context():
+        session = get_session()
+        if after_a_write:
+            session.add(LoginFailure(email="first@clinic.test", ip="192.0.2.1"))
+            session.flush()
+        session.execute(insert)
+        session.close()  # no commit: what teardown does after an error
+    emails = set(db.exec(select(LoginFailure.email)).all())
+    assert emails == (set() if after_a_write else {"alone@clinic.test"})
 
 
 def test_writes_after_reads_are_one_atomic_transaction(app, db):

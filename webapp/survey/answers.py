@@ -22,6 +22,7 @@ from surveys.safety import evaluate_flags
 from surveys.schema import Instrument
 from surveys.scoring import score_answers
 from webapp.audit import add_event
+from webapp.db import WHOLE_TRANSACTION
 from webapp.followup import outbox
 from webapp.models import (
     SafetyFlag,
@@ -117,8 +118,10 @@ def _save_in_one_statement(whole_row: bool = True) -> sa.Select:
             .select_from(saved).join(live, sa.true()).add_cte(gone, scored))
 
 
-# Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them.
-_SAVE_POSTGRESQL = {True: _save_in_one_statement(), False: _save_in_one_statement(False)}
+# Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them. The save
+# is a whole unit of work: with no transaction open it needs no BEGIN and COMMIT (webapp.db).
+_SAVE_POSTGRESQL = {whole_row: _save_in_one_statement(whole_row).execution_options(
+    **WHOLE_TRANSACTION) for whole_row in (True, False)}
 _MARK_SQLITE = _mark_in_progress().returning(_ASSIGNMENTS.c.status, _ASSIGNMENTS.c.updated_at)
 _UPSERT_SQLITE = _upsert_response("sqlite")
 _DELETE_SCORES = sa.delete(_SCORES).where(_SCORES.c.response_id == sa.bindparam("response_id"))
@@ -128,7 +131,8 @@ _INSERT_SCORE = sa.insert(_SCORES)
 def save_answers(session: Session, *, assignment: SurveyAssignment | VisitAssignment,
                  instrument: Instrument, region_code: str, answers: dict, now: datetime,
                  as_object: bool = True) -> SurveyResponse | int | None:
-    """Store (or replace) the answers of one page and its scores; the caller commits.
+    """Store (or replace) the answers of one page and its scores; the caller commits (on
+    PostgreSQL, with no transaction open, the one statement is already committed: webapp.db).
 
     Returns the stored SurveyResponse (with `as_object=False` only its id: a survey page needs
     no object), or None, storing nothing, when the assignment is no longer live (say,
