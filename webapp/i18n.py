@@ -52,12 +52,15 @@ def select_locale() -> str:
     return languages[0]
 
 
-def page_locale() -> str:
-    """Return this request's language tag, as Flask-Babel resolved it (kept for the request)."""
+def page_locale(outside_app: str | None = None) -> str | None:
+    """Return this request's language tag, as Flask-Babel resolved it (kept for the request);
+    outside an app context, `outside_app`."""
     try:
         return g._nt_locale
-    except AttributeError:  # (outside an app context: RuntimeError, as for any g)
+    except AttributeError:
         pass
+    except RuntimeError:  # no app context
+        return outside_app
     locale = get_locale()
     g._nt_locale = tag = str(locale) if locale else select_locale()
     return tag
@@ -109,11 +112,9 @@ NATIVE_DIGITS = {"arabext": "۰۱۲۳۴۵۶۷۸۹", "arab": "٠١٢٣٤٥٦٧٨�
 def local_digits(text: str, locale: str | None = None) -> str:
     """Return text with its ASCII digits written as the language writes them (default: this
     request's; Persian: ۰-۹); numbers typed in answers are normalised to ASCII before scoring."""
-    if not locale:
-        try:
-            locale = page_locale()
-        except RuntimeError:  # outside an app: plain digits
-            return text
+    locale = locale or page_locale()
+    if not locale:  # outside an app: plain digits
+        return text
     table = _digit_table(str(locale))
     return text.translate(table) if table else text
 

@@ -154,14 +154,7 @@ def question_label(instrument: Instrument, item: Item, names: Mapping[str, objec
 
 def local_number(value: float) -> str:
     """Return a number as the patient's language writes it (Persian digits in Persian)."""
-    return _local_number(_locale_tag(), value)
-
-
-def _locale_tag() -> str:
-    try:
-        return page_locale()
-    except RuntimeError:  # outside an app: plain digits
-        return "en"
+    return _local_number(page_locale(outside_app="en"), value)  # plain digits outside an app
 
 
 @lru_cache(maxsize=512)
@@ -194,7 +187,8 @@ def answer_choices(item: Item) -> tuple[tuple[str, str], ...]:
     if item.type == "nrs":
         low, high = item.bounds()
         step = item.step if item.step and float(item.step).is_integer() else 1
-        return _scale_choices(_locale_tag(), int(low), int(high), int(step))
+        return _scale_choices(page_locale(outside_app="en"), int(low), int(high),
+                              int(step))
     if item.type == "yesno":
         return (("yes", _("Yes")), ("no", _("No")))
     if item.type in ("single", "multi"):
