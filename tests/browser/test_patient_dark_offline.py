@@ -57,6 +57,12 @@ def _answer_every_page(app, assignment_id: int) -> None:
         db.commit()
 
 
+def _open_first_page(page, base_url: str, link: str, assignment_id: int) -> None:
+    """Sign in through the survey link, then open the survey's first page."""
+    page.goto(base_url + link)
+    page.goto(f"{base_url}/p/a/{assignment_id}/1")
+
+
 def _tap(page, name: str, value: str) -> None:
     page.locator(f'label.tap:has(input[name="{name}"][value="{value}"])').tap()
 
@@ -120,8 +126,7 @@ def test_survey_review_and_progress_pages_pass_axe(live, tmp_path, scheme):
         progress = progress_link(db, patient_with_progress(
             db, "NT-P", region=RIGHT, zone="Europe/London", answers=[(8, 5), (5, 4), (2, 3)]))
     with phone_page(color_scheme=scheme) as page:
-        page.goto(base_url + link)
-        page.goto(f"{base_url}/p/a/{assignment_id}/1")
+        _open_first_page(page, base_url, link, assignment_id)
         page.get_by_role("button", name="Next").tap()  # nothing chosen: the errors show
         page.wait_for_selector(".error.summary")
         _tap(page, "pain_now", "6")  # a selected choice, the errors and a notice on one page
@@ -158,8 +163,7 @@ def test_a_persian_page_reads_right_to_left_without_mirroring_the_body_map(live,
     app, base_url = live
     assignment_id, link = _survey_link(app, language="fa")
     with phone_page(locale="fa-IR") as page:
-        page.goto(base_url + link)
-        page.goto(f"{base_url}/p/a/{assignment_id}/1")
+        _open_first_page(page, base_url, link, assignment_id)
         assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") \
             == ["fa", "rtl"]
         boxes = [page.locator(f'label.tap:has(input[name="pain_now"][value="{n}"]) span')
@@ -185,8 +189,7 @@ def test_answers_wait_on_the_phone_while_offline_and_go_once_back_online(live):
     app, base_url = live
     assignment_id, link = _survey_link(app)
     with phone_page() as page:
-        page.goto(base_url + link)
-        page.goto(f"{base_url}/p/a/{assignment_id}/1")
+        _open_first_page(page, base_url, link, assignment_id)
         _tap(page, "pain_now", "7")
         _tap(page, "pain_worst", "9")
         assert list(_kept(page)) == [f"nt:/p/a/{assignment_id}/1"]
@@ -220,8 +223,7 @@ def test_a_lost_reply_and_its_resend_store_the_answers_once(live):
         route.abort("internetdisconnected")  # ... but the phone never hears back
 
     with phone_page() as page:
-        page.goto(base_url + link)
-        page.goto(f"{base_url}/p/a/{assignment_id}/1")
+        _open_first_page(page, base_url, link, assignment_id)
         _tap(page, "pain_now", "4")
         _tap(page, "pain_worst", "5")
         page.route(f"**/p/a/{assignment_id}/1", lambda route: lose_the_reply(route)
@@ -246,8 +248,7 @@ def test_choices_come_back_after_a_reload_unless_the_page_has_saved_answers(live
     app, base_url = live
     assignment_id, link = _survey_link(app)
     with phone_page() as page:
-        page.goto(base_url + link)
-        page.goto(f"{base_url}/p/a/{assignment_id}/1")
+        _open_first_page(page, base_url, link, assignment_id)
         _tap(page, "pain_now", "3")
         page.reload()
         assert (_checked(page, "pain_now"), _checked(page, "pain_worst")) == ("3", None)
