@@ -13,6 +13,11 @@ On PostgreSQL the web app's connections cost as few round trips as correctness a
   statement sees a fresh snapshot anyway, so reads see the same rows in or out of a
   transaction. A connection still goes back to the pool rolled back whenever a transaction is
   open (psycopg sends ROLLBACK exactly then, and skips it when there is none).
+- The few reads every patient page makes (DriverQuery) go through psycopg's own cursor: built
+  and compiled once, prepared on the server, with none of SQLAlchemy's per-execution work
+  (execution context, result metadata, Row objects), which cost more than the driver's for a
+  one-row lookup. Listeners see them like any other statement, and a dead connection is
+  replaced and the read sent again exactly as above.
 - A statement marked ``execution_options(whole_transaction=True)`` (WHOLE_TRANSACTION) is a
   complete unit of work on its own, such as a survey page's save, one statement of
   data-modifying CTEs: with no transaction open it runs in autocommit too, which PostgreSQL
@@ -23,13 +28,18 @@ On PostgreSQL the web app's connections cost as few round trips as correctness a
 from __future__ import annotations
 
 import re
+import weakref
+from collections import namedtuple
 from functools import lru_cache
+from typing import NamedTuple
 
+import psycopg
+import sqlalchemy as sa
 from flask import Flask, current_app, g
 from psycopg import ServerCursor
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
@@ -98,7 +108,7 @@ class RequestSession(Session):
     """
 
     def _execute_internal(self, *args, **kwargs):
-        fresh = not self.in_transaction() and not (self.new or self.dirty or self.deleted)
+        fresh = _nothing_sent_yet(self)
         try:
             return super()._execute_internal(*args, **kwargs)
         except DBAPIError as error:
@@ -106,6 +116,104 @@ class RequestSession(Session):
                 raise
             self.rollback()
             return super()._execute_internal(*args, **kwargs)
+
+
+def _nothing_sent_yet(session: Session) -> bool:
+    """Tell whether a statement failing now on a dead connection may be sent again safely."""
+    return not session.in_transaction() and not (session.new or session.dirty or session.deleted)
+
+
+class DriverQuery:
+    """A statement a hot page sends on every request, built once (see the module's docstring).
+
+    For selects (CTEs that write included) of plain columns with plain bound values: the
+    statement is compiled once per dialect, with the bind and result processing of its column
+    types (UTC timestamps come back aware, JSON both ways) worked out once too. Its execution
+    options count as usual (WHOLE_TRANSACTION). Rows are named tuples of the selected columns.
+    """
+
+    def __init__(self, statement: sa.Select):
+        self.statement = statement
+        self.row = namedtuple("Row", list(statement.selected_columns.keys()))
+        self.context = DriverContext(statement.get_execution_options())
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def compiled(self, dialect) -> tuple[str, dict, tuple, tuple]:
+        """Return (SQL, default parameters, bind processors, result processors) for `dialect`."""
+        found = self._compiled.get(dialect)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            sql = str(compiled)
+            if dialect.positional or "POSTCOMPILE" in sql:
+                raise ValueError("DriverQuery takes named, non-expanding parameters only")
+            processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                          for bind, name in compiled.bind_names.items()}  # as rendered
+            binds = tuple((name, process) for name, process in processors.items() if process)
+            results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for column in self.statement.selected_columns)
+            found = (sql, dict(compiled.params), binds, results if any(results) else ())
+            self._compiled[dialect] = found
+        return found
+
+    def rows(self, session: Session, params: dict) -> list:
+        """Run it in `session`: on PostgreSQL through psycopg's cursor, else SQLAlchemy's.
+
+        Same transaction, same autocommit choice, same listeners as session.execute; a
+        connection found dead by this statement, when nothing else was sent yet, is replaced
+        and the statement sent again (as RequestSession does).
+        """
+        if session.get_bind().dialect.name != "postgresql":
+            return self._through_sqlalchemy(session, params)
+        fresh = _nothing_sent_yet(session)
+        connection = session.connection()
+        try:
+            return self._send(connection, params)
+        except psycopg.Error as error:
+            driver = connection.connection.dbapi_connection
+            lost = driver is None or driver.closed or driver.broken
+            if lost:
+                connection.invalidate(error)
+            if not (lost and fresh):
+                raise DBAPIError.instance(self.compiled(connection.dialect)[0], params, error,
+                                          psycopg.Error, connection_invalidated=lost,
+                                          dialect=connection.dialect) from error
+        # Only this statement had been sent: again through the session, on a fresh connection
+        # (and RequestSession tries once more if the pool hands it another dead one).
+        session.rollback()
+        return self._through_sqlalchemy(session, params)
+
+    def _through_sqlalchemy(self, session: Session, params: dict) -> list:
+        return [self.row._make(row) for row in session.execute(self.statement, params)]
+
+    def _send(self, connection: Connection, params: dict) -> list:
+        sql, defaults, binds, results = self.compiled(connection.dialect)
+        values = {**defaults, **params}
+        for name, process in binds:
+            values[name] = process(values[name])
+        pooled = connection.connection
+        driver = pooled.dbapi_connection
+        cursor = pooled.info.get(_CURSOR)
+        if cursor is None or cursor.closed or cursor.connection is not driver:
+            cursor = pooled.info[_CURSOR] = driver.cursor()
+        if connection._has_events or connection.engine._has_events:
+            # _begin_at_first_write picks autocommit or the open transaction; watchers see it.
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, values,
+                                                      self.context, False)
+        cursor.execute(sql, values, prepare=True)
+        rows = cursor.fetchall()
+        if results:
+            rows = [[process(value) if process else value
+                     for process, value in zip(results, row, strict=True)] for row in rows]
+        return [self.row._make(row) for row in rows]
+
+
+class DriverContext(NamedTuple):
+    """What listeners get as the execution context of a DriverQuery: its options only."""
+
+    execution_options: dict
+
+
+_CURSOR = "nervetrack.driver_cursor"  # a psycopg cursor kept with its pooled connection
 
 
 def init_app(app: Flask) -> None:

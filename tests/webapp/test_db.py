@@ -7,10 +7,13 @@ on it yet (and is never silently retried when something was).
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlmodel import func, select
 
 from tests.support.patient import open_survey, post_page, sign_in
@@ -18,11 +21,12 @@ from tests.support.statements import watch_statements
 from webapp.db import (
     POOL_RECYCLE_SECONDS,
     WHOLE_TRANSACTION,
+    DriverQuery,
     get_engine,
     get_session,
     reads_only,
 )
-from webapp.models import LoginFailure, SurveyResponse
+from webapp.models import LoginFailure, SurveyAssignment, SurveyResponse, utcnow
 
 
 @pytest.fixture
@@ -174,3 +178,89 @@ def test_no_retry_once_a_transaction_has_written(app, pg_only):
         with pytest.raises(DBAPIError):
             session.exec(select(func.count(LoginFailure.id))).one()
         session.close()
+
+
+_ASSIGNMENTS = SurveyAssignment.__table__
+# Aware timestamps (UTCDateTime) and JSON both ways, a literal and named parameters.
+_OPEN_BEFORE = DriverQuery(
+    sa.select(_ASSIGNMENTS.c.id, _ASSIGNMENTS.c.opens_at, _ASSIGNMENTS.c.instruments,
+              _ASSIGNMENTS.c.regions, _ASSIGNMENTS.c.status)
+    .where(_ASSIGNMENTS.c.id == sa.bindparam("id"),
+           _ASSIGNMENTS.c.patient_id == sa.bindparam("patient_id"),
+           _ASSIGNMENTS.c.opens_at <= sa.bindparam("now", type_=_ASSIGNMENTS.c.opens_at.type),
+           _ASSIGNMENTS.c.status != "cancelled")
+)
+
+
+def _params(assignment) -> dict:
+    return {"id": assignment.id, "patient_id": assignment.patient_id, "now": utcnow()}
+
+
+def test_a_driver_query_returns_what_sqlalchemy_returns(app, db):
+    """Same values and types as session.execute, on both databases: aware UTC times, JSON."""
+    assignment = open_survey(db)
+    # A time in another zone: the bound value goes through the column type's processing.
+    now = (utcnow() + timedelta(minutes=1)).astimezone(ZoneInfo("Pacific/Auckland"))
+    params = {"id": assignment.id, "patient_id": assignment.patient_id, "now": now}
+    with app.app_context():
+        session = get_session()
+        if session.get_bind().dialect.name == "postgresql":
+            # psycopg hands timestamps back in the connection's zone; they must come back UTC.
+            session.execute(sa.text("SET LOCAL TIME ZONE 'America/St_Johns'"))
+        rows = _OPEN_BEFORE.rows(session, params)
+        expected = session.execute(_OPEN_BEFORE.statement, params).all()
+    assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+    assert len(rows) == 1 and rows[0].id == assignment.id
+    assert rows[0].opens_at.tzinfo == UTC
+    assert rows[0].instruments == assignment.instruments and isinstance(rows[0].regions, list)
+    with app.app_context():
+        too_early = {**params, "now": assignment.opens_at - timedelta(seconds=1)}
+        assert _OPEN_BEFORE.rows(get_session(), too_early) == []
+
+
+def test_a_driver_query_refuses_expanding_parameters(app, pg_only):
+    query = DriverQuery(sa.select(_ASSIGNMENTS.c.id)
+                        .where(_ASSIGNMENTS.c.id.in_(sa.bindparam("ids", expanding=True))))
+    with app.app_context(), pytest.raises(ValueError, match="non-expanding"):
+        query.rows(get_session(), {"ids": [1, 2]})
+
+
+def test_a_driver_query_on_a_killed_connection_is_sent_again(app, db, pg_only):
+    assignment = open_survey(db)
+    params = _params(assignment)
+    with app.app_context():
+        assert len(_OPEN_BEFORE.rows(get_session(), params)) == 1  # pools a connection
+    dropped = _invalidations(app)
+    assert _terminate_other_backends(app) >= 1
+    with watch_statements(get_engine(app)) as seen, app.app_context():
+        assert [row.id for row in _OPEN_BEFORE.rows(get_session(), params)] \
+            == [assignment.id]
+    assert dropped, "the dead connection was neither noticed nor replaced"
+    assert seen.verbs() == ["SELECT", "SELECT"]  # the failed read, then the same read again
+    assert all(s.autocommit and not s.in_transaction for s in seen.sent)
+
+
+def test_a_driver_query_after_a_write_is_not_sent_again(app, db, pg_only):
+    """After a write on the connection, its loss must reach the caller, as a database error."""
+    assignment = open_survey(db)
+    with app.app_context():
+        session = get_session()
+        session.add(LoginFailure(email="x@clinic.test", ip="192.0.2.1"))
+        session.flush()
+        _terminate_other_backends(app)
+        with pytest.raises(OperationalError) as raised:
+            _OPEN_BEFORE.rows(session, _params(assignment))
+        assert raised.value.connection_invalidated
+        session.close()
+    assert db.exec(select(func.count(LoginFailure.id))).one() == 0
+
+
+def test_a_driver_query_error_is_sqlalchemys_and_the_connection_lives_on(app, db, pg_only):
+    """A value the database refuses gives SQLAlchemy's DataError (a 400 in the web app)."""
+    assignment = open_survey(db)
+    with app.app_context():
+        session = get_session()
+        with pytest.raises(DataError):
+            _OPEN_BEFORE.rows(session, {**_params(assignment), "patient_id": "x"})
+        session.rollback()
+        assert len(_OPEN_BEFORE.rows(session, _params(assignment))) == 1

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from webapp.db import DriverQuery
 from webapp.models import AuthSession, Patient, StaffUser, SurveyAssignment, utcnow
 
 # Write last_seen at most this often, so browsing does not write on every request.
@@ -21,10 +22,10 @@ _SESSIONS, _PATIENTS, _ASSIGNMENTS = (AuthSession.__table__, Patient.__table__,
 _ASSIGNMENT_COLUMNS = ("id", "patient_id", "course_id", "status", "opens_at", "closes_at",
                        "instruments", "regions")
 # A patient's page asks this once: the live session, its patient's language and, when the
-# page is about one, the patient's own survey assignment. Built once; SQLAlchemy reuses its
-# compiled form and psycopg prepares it on the server after a few uses. Core columns, not ORM
+# page is about one, the patient's own survey assignment. Built and compiled once, prepared
+# on the server, sent through the driver's cursor (webapp.db.DriverQuery). Core columns, not ORM
 # entities: building a mapped SurveyAssignment cost more than the rest of the query.
-_PATIENT_VISIT = (
+_PATIENT_VISIT = DriverQuery(
     sa.select(_SESSIONS.c.id, _SESSIONS.c.patient_id, _SESSIONS.c.kind, _SESSIONS.c.revoked_at,
               _SESSIONS.c.last_seen_at, _SESSIONS.c.expires_at, _PATIENTS.c.language,
               *(_ASSIGNMENTS.c[name].label(f"assignment_{name}") for name in _ASSIGNMENT_COLUMNS))
@@ -120,8 +121,8 @@ def load_patient_visit(db: Session, sid: str, config, *, assignment_id: int | No
     """
     now = now or utcnow()
     idle = timedelta(minutes=int(config["PATIENT_SESSION_MINUTES"]))
-    row = db.execute(_PATIENT_VISIT, {"sid_hash": hash_token(sid),
-                                      "assignment_id": assignment_id}).first()
+    rows = _PATIENT_VISIT.rows(db, {"sid_hash": hash_token(sid), "assignment_id": assignment_id})
+    row = rows[0] if rows else None
     if not _is_live(row, "patient", idle, now):
         return None
     _touch(db, row, now)

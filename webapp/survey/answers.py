@@ -22,7 +22,7 @@ from surveys.safety import evaluate_flags
 from surveys.schema import Instrument
 from surveys.scoring import score_answers
 from webapp.audit import add_event
-from webapp.db import WHOLE_TRANSACTION
+from webapp.db import WHOLE_TRANSACTION, DriverQuery
 from webapp.followup import outbox
 from webapp.models import (
     SafetyFlag,
@@ -118,10 +118,11 @@ def _save_in_one_statement(whole_row: bool = True) -> sa.Select:
             .select_from(saved).join(live, sa.true()).add_cte(gone, scored))
 
 
-# Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them. The save
+# Built once: SQLAlchemy then reuses their compiled SQL, and psycopg prepares them (the
+# PostgreSQL save, sent on every survey page, through the driver: webapp.db.DriverQuery). It
 # is a whole unit of work: with no transaction open it needs no BEGIN and COMMIT (webapp.db).
-_SAVE_POSTGRESQL = {whole_row: _save_in_one_statement(whole_row).execution_options(
-    **WHOLE_TRANSACTION) for whole_row in (True, False)}
+_SAVE_POSTGRESQL = {whole_row: DriverQuery(_save_in_one_statement(whole_row).execution_options(
+    **WHOLE_TRANSACTION)) for whole_row in (True, False)}
 _MARK_SQLITE = _mark_in_progress().returning(_ASSIGNMENTS.c.status, _ASSIGNMENTS.c.updated_at)
 _UPSERT_SQLITE = _upsert_response("sqlite")
 _DELETE_SCORES = sa.delete(_SCORES).where(_SCORES.c.response_id == sa.bindparam("response_id"))
@@ -148,10 +149,10 @@ def save_answers(session: Session, *, assignment: SurveyAssignment | VisitAssign
     scores = [(score_id, outcomes[score_id], result.value)
               for score_id, result in score_answers(instrument, values["answers"]).items()]
     if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(_SAVE_POSTGRESQL[as_object], {
+        rows = _SAVE_POSTGRESQL[as_object].rows(session, {
             **values, "score_ids": [s[0] for s in scores], "outcomes": [s[1] for s in scores],
-            "values": [s[2] for s in scores]}).first()
-        saved = row._asdict() if row is not None else None
+            "values": [s[2] for s in scores]})
+        saved = rows[0]._asdict() if rows else None
     else:
         saved = _save_step_by_step(session, {**values, "patient_id": assignment.patient_id},
                                    scores)

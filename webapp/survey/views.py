@@ -28,7 +28,7 @@ from scheduler.states import LIVE_ASSIGNMENT_STATUSES
 from surveys import render_body_map_svg, validate_answers
 from webapp import audit
 from webapp.auth import signin_sessions
-from webapp.db import get_session
+from webapp.db import DriverQuery, get_session
 from webapp.i18n import gettext as _
 from webapp.models import SurveyAssignment, SurveyResponse, utcnow
 from webapp.survey.activities import (
@@ -188,19 +188,19 @@ def _carry(assignment: Assignment, page: Page) -> tuple[dict, set]:
 
 
 _RESPONSES = SurveyResponse.__table__  # Core columns: no ORM work for one JSON value
-_PAGE_ANSWERS = (sa.select(_RESPONSES.c.answers)
-                 .where(_RESPONSES.c.assignment_id == sa.bindparam("assignment_id"),
-                        _RESPONSES.c.instrument_id == sa.bindparam("instrument_id"),
-                        _RESPONSES.c.region_code == sa.bindparam("region_code"),
-                        _RESPONSES.c.is_complete.is_(True)))
+_PAGE_ANSWERS = DriverQuery(
+    sa.select(_RESPONSES.c.answers)
+    .where(_RESPONSES.c.assignment_id == sa.bindparam("assignment_id"),
+           _RESPONSES.c.instrument_id == sa.bindparam("instrument_id"),
+           _RESPONSES.c.region_code == sa.bindparam("region_code"),
+           _RESPONSES.c.is_complete.is_(True)))
 
 
 def _stored_answers(db, assignment_id: int, page: Page) -> dict:
     """Return the answers stored for one page ({} if none): one indexed row, one column."""
-    answers = db.execute(_PAGE_ANSWERS, {"assignment_id": assignment_id,
-                                         "instrument_id": page.key[0],
-                                         "region_code": page.key[1]}).scalar()
-    return answers or {}
+    rows = _PAGE_ANSWERS.rows(db, {"assignment_id": assignment_id, "instrument_id": page.key[0],
+                                   "region_code": page.key[1]})
+    return (rows[0].answers if rows else None) or {}
 
 
 def _pages(assignment: Assignment) -> list[Page]:
