@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import Flask, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.auth import signin_sessions
@@ -71,6 +71,7 @@ def _load_patient_session() -> None:
     # "Vary: Cookie", and shared caches would keep one copy of plotly.js per visitor.
     if request.blueprint != "patient":
         return
+    _reuse_signed_form_token()
     psid = session.get("psid")
     if not psid:
         return
@@ -79,6 +80,26 @@ def _load_patient_session() -> None:
         assignment_id=(request.view_args or {}).get("assignment_id"))
     if visit is not None:
         g.patient_id, g.locale, g.patient_visit = visit.patient_id, visit.language, visit
+
+
+@lru_cache(maxsize=1024)
+def _signed_form_token(_secret_key: str, _raw_token: str) -> str:
+    return generate_csrf()  # signs this request's session token: the one in the cache key
+
+
+def _reuse_signed_form_token() -> None:
+    """Sign a session's form token once per worker, not on every page as Flask-WTF would.
+
+    The signature is Flask-WTF's (generate_csrf, put on ``g`` where it looks first); only its
+    timestamp is older, which matters solely when WTF_CSRF_TIME_LIMIT gives tokens an age
+    limit: then every page signs afresh. Keyed by the secret key, so a new key signs anew.
+    """
+    config = current_app.config
+    raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
+        return
+    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    setattr(g, config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), _signed_form_token(secret, raw))
 
 
 CSP = (
