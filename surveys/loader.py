@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,11 @@ def _version_key(version: int | str) -> tuple:
     return tuple((0, int(p), "") if p.isdecimal() and len(p) < 20 else (1, 0, p) for p in parts)
 
 
+@lru_cache(maxsize=1024)
+def _latest(versions: tuple[str, ...]) -> str:
+    return max(versions, key=_version_key)
+
+
 @dataclass
 class InstrumentLibrary:
     """Served instruments by id and version, plus the files that were rejected."""
@@ -78,7 +84,7 @@ class InstrumentLibrary:
         if not versions:
             raise KeyError(f"unknown instrument {instrument_id!r}")
         if version is None:
-            return versions[max(versions, key=_version_key)]
+            return versions[_latest(tuple(versions))]
         try:
             return versions[str(version)]
         except KeyError:

@@ -158,3 +158,22 @@ def test_gettext_outside_a_request_leaves_the_english(bare_app):
     assert gettext("Page %(n)s of %(total)s", n=1, total=3) == "Page 1 of 3"
     with bare_app.app_context():
         assert render_template_string("{{ _('Next') }}") == "Next"
+
+
+@pytest.mark.parametrize("source", [
+    "{{ _('Think about %(period)s.', period=p) }}",
+    "{{ _('Page %(n)s of %(total)s', n=p, total='<i>') }}",
+    "{{ _('100%%') }} {{ _('Next') }}",
+    "{% autoescape false %}{{ _('Think about %(period)s.', period=p) }}{% endautoescape %}",
+])
+@pytest.mark.parametrize("locale", ["en", "fr", "fa"])
+def test_underscore_in_templates_is_jinjas_newstyle_gettext(bare_app, source, locale):
+    """Our shorter ``_`` gives what Jinja's own newstyle alias gives: escaped, then formatted."""
+    with bare_app.test_request_context("/"):
+        g.locale = locale
+        i18n_refresh()
+        ours = render_template_string(source, p="<b>the last week</b>")
+        bare_app.jinja_env.globals["_"] = bare_app.jinja_env.globals["gettext"]  # Jinja's
+        theirs = render_template_string(source, p="<b>the last week</b>")
+    assert ours == theirs
+    assert "<b>" not in ours or "autoescape false" in source
