@@ -10,6 +10,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer, want_bytes
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.auth import signin_sessions
@@ -133,12 +134,42 @@ def _security_headers(response):
     return response
 
 
+class _KeyKeepingSigner(TimestampSigner):
+    """itsdangerous's signer, deriving each key once per process instead of per signature."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        return _derived_key(key, self.salt, self.key_derivation, self.digest_method)
+
+
+@lru_cache(maxsize=64)
+def _derived_key(key: bytes, salt: bytes, derivation: str, digest) -> bytes:
+    return TimestampSigner(key, salt=salt, key_derivation=derivation,
+                           digest_method=digest).derive_key()
+
+
+@lru_cache(maxsize=8)
+def _signing_serializer(keys: tuple, salt: str) -> URLSafeTimedSerializer:
+    # Flask's own settings (SecureCookieSessionInterface.get_signing_serializer), current key
+    # last as itsdangerous expects; only the signer class differs.
+    interface = SecureCookieSessionInterface
+    return URLSafeTimedSerializer(
+        [*keys[1:], keys[0]], salt=salt, serializer=interface.serializer,
+        signer=_KeyKeepingSigner, signer_kwargs={"key_derivation": interface.key_derivation,
+                                                 "digest_method": interface.digest_method})
+
+
 class _AssetAwareSessionInterface(SecureCookieSessionInterface):
     """The cookie session, minus "Vary: Cookie" on files that never depend on it.
 
     Flask-Login reads the session after every request, so Flask would mark even plotly.js
     and the static files "Vary: Cookie", and a shared cache would keep one copy per visitor.
     """
+
+    def get_signing_serializer(self, app):
+        """Flask's serializer, built once per set of keys, not twice per request."""
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        return _signing_serializer(keys, self.salt) if app.secret_key else None
 
     def save_session(self, app, session, response) -> None:
         super().save_session(app, session, response)
