@@ -13,11 +13,15 @@ On PostgreSQL the web app's connections cost as few round trips as correctness a
   statement sees a fresh snapshot anyway, so reads see the same rows in or out of a
   transaction. A connection still goes back to the pool rolled back whenever a transaction is
   open (psycopg sends ROLLBACK exactly then, and skips it when there is none).
-- The few reads every patient page makes (DriverQuery) go through psycopg's own cursor: built
-  and compiled once, prepared on the server, with none of SQLAlchemy's per-execution work
-  (execution context, result metadata, Row objects), which cost more than the driver's for a
-  one-row lookup. Listeners see them like any other statement, and a dead connection is
-  replaced and the read sent again exactly as above.
+- The few statements every patient page sends (DriverQuery: the visit, the stored answers, the
+  page's save) go through psycopg's own cursor: built and compiled once, prepared on the
+  server, with none of SQLAlchemy's per-execution work (execution context, result metadata,
+  Row objects), which cost more than the driver's for a one-row lookup. When the session has
+  nothing open and the statement runs alone anyway (a plain read, or WHOLE_TRANSACTION), it
+  runs on a pooled connection the request keeps for such statements, without the session's
+  transaction bookkeeping; otherwise in the session's transaction. Listeners see them like
+  any other statement, and a dead connection is replaced and the statement sent again
+  exactly as above.
 - A statement marked ``execution_options(whole_transaction=True)`` (WHOLE_TRANSACTION) is a
   complete unit of work on its own, such as a survey page's save, one statement of
   data-modifying CTEs: with no transaction open it runs in autocommit too, which PostgreSQL
@@ -86,7 +90,8 @@ def reads_only(statement: str) -> bool:
 
 
 def _begin_at_first_write(conn, cursor, statement, _parameters, context, _executemany) -> None:
-    if "isolation_level" in conn.get_execution_options():
+    # conn is None for a statement sent alone on a request's own connection (DriverQuery).
+    if conn is not None and "isolation_level" in conn.get_execution_options():
         return  # the caller chose (say AUTOCOMMIT for CREATE DATABASE): leave it as asked
     dbapi_connection = cursor.connection
     if dbapi_connection.pgconn.transaction_status != TransactionStatus.IDLE:
@@ -106,6 +111,13 @@ class RequestSession(Session):
     flushed, so the failed statement was the first thing sent on a connection just checked
     out. SQLAlchemy has already invalidated that connection (and the pool's older ones).
     """
+
+    def close(self) -> None:
+        """Close the session and give back the connection its statements alone ran on."""
+        alone = self.info.pop(_ALONE, None)
+        if alone is not None:
+            alone.close()  # back to the pool (psycopg sends nothing: no transaction is open)
+        super().close()
 
     def _execute_internal(self, *args, **kwargs):
         fresh = _nothing_sent_yet(self)
@@ -138,8 +150,9 @@ class DriverQuery:
         self.context = DriverContext(statement.get_execution_options())
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def compiled(self, dialect) -> tuple[str, dict, tuple, tuple]:
-        """Return (SQL, default parameters, bind processors, result processors) for `dialect`."""
+    def compiled(self, dialect) -> tuple[str, dict, tuple, tuple, bool]:
+        """Return (SQL, default parameters, bind processors, result processors, whether it
+        runs alone: a plain read, or a WHOLE_TRANSACTION statement) for `dialect`."""
         found = self._compiled.get(dialect)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -151,7 +164,9 @@ class DriverQuery:
             binds = tuple((name, process) for name, process in processors.items() if process)
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                             for column in self.statement.selected_columns)
-            found = (sql, dict(compiled.params), binds, results if any(results) else ())
+            alone = reads_only(sql) or self.context.execution_options.get("whole_transaction",
+                                                                          False)
+            found = (sql, dict(compiled.params), binds, results if any(results) else (), alone)
             self._compiled[dialect] = found
         return found
 
@@ -162,21 +177,22 @@ class DriverQuery:
         connection found dead by this statement, when nothing else was sent yet, is replaced
         and the statement sent again (as RequestSession does).
         """
-        if session.get_bind().dialect.name != "postgresql":
+        engine = session.get_bind()
+        if engine.dialect.name != "postgresql":
             return self._through_sqlalchemy(session, params)
+        compiled = self.compiled(engine.dialect)
         fresh = _nothing_sent_yet(session)
+        if fresh and compiled[4] and isinstance(session, RequestSession):
+            return self._alone(session, engine, compiled, params)
         connection = session.connection()
         try:
-            return self._send(connection, params)
+            return self._send(connection.connection, compiled, params, connection)
         except psycopg.Error as error:
-            driver = connection.connection.dbapi_connection
-            lost = driver is None or driver.closed or driver.broken
+            lost = _lost(connection.connection)
             if lost:
                 connection.invalidate(error)
             if not (lost and fresh):
-                raise DBAPIError.instance(self.compiled(connection.dialect)[0], params, error,
-                                          psycopg.Error, connection_invalidated=lost,
-                                          dialect=connection.dialect) from error
+                raise _wrapped(error, compiled, params, lost, engine) from error
         # Only this statement had been sent: again through the session, on a fresh connection
         # (and RequestSession tries once more if the pool hands it another dead one).
         session.rollback()
@@ -185,26 +201,54 @@ class DriverQuery:
     def _through_sqlalchemy(self, session: Session, params: dict) -> list:
         return [self.row._make(row) for row in session.execute(self.statement, params)]
 
-    def _send(self, connection: Connection, params: dict) -> list:
-        sql, defaults, binds, results = self.compiled(connection.dialect)
+    def _alone(self, session: Session, engine: Engine, compiled: tuple, params: dict) -> list:
+        """Run a statement that needs no transaction of the session's (it runs in autocommit
+        either way) on a pooled connection of the request's own, with none of the session's
+        transaction bookkeeping; RequestSession.close gives the connection back."""
+        pooled = session.info.get(_ALONE)
+        if pooled is None:
+            pooled = session.info[_ALONE] = engine.raw_connection()
+        try:
+            return self._send(pooled, compiled, params, None, engine)
+        except psycopg.Error as error:
+            if not _lost(pooled):  # autocommit: the connection is still usable
+                raise _wrapped(error, compiled, params, False, engine) from error
+            session.info.pop(_ALONE).invalidate(error)
+        # Dead: sent again through the session, on a fresh connection (RequestSession tries
+        # once more, and SQLAlchemy retires the pool's older connections, if it is dead too).
+        return self._through_sqlalchemy(session, params)
+
+    def _send(self, pooled, compiled: tuple, params: dict, connection: Connection | None,
+              engine: Engine | None = None) -> list:
+        sql, defaults, binds, results, _alone = compiled
         values = {**defaults, **params}
         for name, process in binds:
             values[name] = process(values[name])
-        pooled = connection.connection
         driver = pooled.dbapi_connection
         cursor = pooled.info.get(_CURSOR)
         if cursor is None or cursor.closed or cursor.connection is not driver:
             cursor = pooled.info[_CURSOR] = driver.cursor()
-        if connection._has_events or connection.engine._has_events:
-            # _begin_at_first_write picks autocommit or the open transaction; watchers see it.
-            connection.dispatch.before_cursor_execute(connection, cursor, sql, values,
-                                                      self.context, False)
+        # _begin_at_first_write picks autocommit or the open transaction; watchers see it.
+        dispatch = connection.dispatch if connection is not None else engine.dispatch
+        dispatch.before_cursor_execute(connection, cursor, sql, values, self.context, False)
         cursor.execute(sql, values, prepare=True)
         rows = cursor.fetchall()
         if results:
             rows = [[process(value) if process else value
                      for process, value in zip(results, row, strict=True)] for row in rows]
         return [self.row._make(row) for row in rows]
+
+
+def _lost(pooled) -> bool:
+    driver = pooled.dbapi_connection
+    return driver is None or driver.closed or driver.broken
+
+
+def _wrapped(error: psycopg.Error, compiled: tuple, params: dict, lost: bool,
+             engine: Engine) -> DBAPIError:
+    """SQLAlchemy's exception for a driver error, as session.execute would raise it."""
+    return DBAPIError.instance(compiled[0], params, error, psycopg.Error,
+                               connection_invalidated=lost, dialect=engine.dialect)
 
 
 class DriverContext(NamedTuple):
@@ -214,6 +258,7 @@ class DriverContext(NamedTuple):
 
 
 _CURSOR = "nervetrack.driver_cursor"  # a psycopg cursor kept with its pooled connection
+_ALONE = "nervetrack.alone_connection"  # session.info: the request's connection for DriverQuery
 
 
 def init_app(app: Flask) -> None:

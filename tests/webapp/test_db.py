@@ -264,3 +264,37 @@ def test_a_driver_query_error_is_sqlalchemys_and_the_connection_lives_on(app, db
             _OPEN_BEFORE.rows(session, {**_params(assignment), "patient_id": "x"})
         session.rollback()
         assert len(_OPEN_BEFORE.rows(session, _params(assignment))) == 1
+
+
+_FAILURES = DriverQuery(sa.select(sa.func.count().label("failures"))
+                        .select_from(LoginFailure.__table__))
+
+
+def test_a_driver_query_in_an_open_transaction_sees_its_writes(app, pg_only):
+    """Alone on the request's own connection only when the session has nothing open."""
+    with app.app_context():
+        session = get_session()
+        assert _FAILURES.rows(session, {})[0].failures == 0  # alone: no transaction yet
+        session.add(LoginFailure(email="x@clinic.test", ip="192.0.2.1"))
+        session.flush()
+        assert _FAILURES.rows(session, {})[0].failures == 1  # the session's transaction
+        session.commit()
+        assert _FAILURES.rows(session, {})[0].failures == 1  # alone again, committed
+        session.close()
+
+
+def test_statements_alone_share_one_connection_given_back_at_the_end(app, db, pg_only):
+    """A read-only request checks out one connection, opens no transaction, returns it idle."""
+    pool = get_engine(app).pool
+    assignment = open_survey(db)
+    with watch_statements(get_engine(app)) as seen, app.app_context():
+        session = get_session()
+        for _ in range(3):
+            _OPEN_BEFORE.rows(session, _params(assignment))
+        _FAILURES.rows(session, {})
+        assert pool.checkedout() == 1 and not session.in_transaction()
+        session.close()
+        assert pool.checkedout() == 0
+    assert seen.verbs() == ["SELECT"] * 4
+    assert all(s.autocommit and not s.in_transaction for s in seen.sent)
+    assert seen.checked_in_idle == [True]
