@@ -72,7 +72,9 @@ def template_gettext(eval_ctx, string: str, **variables) -> str:
     text = request_translations().ugettext(string)
     if eval_ctx.autoescape:
         text = Markup(text)
-    return text % variables
+    # Formatting with no variables changes only "%%": skip it (and Markup's escaping
+    # formatter) for the many strings without a percent sign.
+    return text % variables if variables or "%" in text else text
 
 
 def page_locale(outside_app: str | None = None) -> str | None:
