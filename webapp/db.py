@@ -112,6 +112,12 @@ class RequestSession(Session):
     out. SQLAlchemy has already invalidated that connection (and the pool's older ones).
     """
 
+    def commit(self) -> None:
+        """Commit; with no transaction open and nothing waiting to be flushed (a page's save
+        ran alone and is already committed), there is nothing to do."""
+        if self.in_transaction() or self.new or self.dirty or self.deleted:
+            super().commit()
+
     def close(self) -> None:
         """Close the session and give back the connection its statements alone ran on."""
         alone = self.info.pop(_ALONE, None)

@@ -298,3 +298,29 @@ def test_statements_alone_share_one_connection_given_back_at_the_end(app, db, pg
     assert seen.verbs() == ["SELECT"] * 4
     assert all(s.autocommit and not s.in_transaction for s in seen.sent)
     assert seen.checked_in_idle == [True]
+
+
+def test_a_commit_with_nothing_open_does_nothing_and_a_pending_change_is_committed(app, db):
+    with watch_statements(get_engine(app)) as seen, app.app_context():
+        session = get_session()
+        session.commit()  # what a page does after its save ran alone
+        assert seen.sent == [] and not session.in_transaction()
+        session.add(LoginFailure(email="kept@clinic.test", ip="192.0.2.1"))
+        session.commit()  # pending, not yet flushed: committed as ever
+        session.close()
+    assert [s.verb for s in seen.sent] == ["INSERT"]
+    assert db.exec(select(LoginFailure.email)).all() == ["kept@clinic.test"]
+
+
+def test_a_change_to_a_loaded_object_after_a_commit_is_still_committed(app, db):
+    db.add(LoginFailure(email="before@clinic.test", ip="192.0.2.1"))
+    db.commit()
+    with app.app_context():
+        session = get_session()
+        row = session.exec(select(LoginFailure)).one()
+        session.commit()  # the read's transaction (if any) ends; the object stays loaded
+        row.email = "after@clinic.test"
+        session.commit()
+        session.close()
+    db.expire_all()
+    assert db.exec(select(LoginFailure.email)).all() == ["after@clinic.test"]
