@@ -214,6 +214,8 @@ class DriverQuery:
         pooled = session.info.get(_ALONE)
         if pooled is None:
             pooled = session.info[_ALONE] = engine.raw_connection()
+            # Alone means autocommit, listener or not: nothing commits this connection later.
+            pooled.dbapi_connection.autocommit = True
         try:
             return self._send(pooled, compiled, params, None, engine)
         except psycopg.Error as error:

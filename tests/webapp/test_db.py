@@ -22,8 +22,10 @@ from webapp.db import (
     POOL_RECYCLE_SECONDS,
     WHOLE_TRANSACTION,
     DriverQuery,
+    RequestSession,
     get_engine,
     get_session,
+    make_engine,
     reads_only,
 )
 from webapp.models import LoginFailure, SurveyAssignment, SurveyResponse, utcnow
@@ -324,3 +326,19 @@ def test_a_change_to_a_loaded_object_after_a_commit_is_still_committed(app, db):
         session.close()
     db.expire_all()
     assert db.exec(select(LoginFailure.email)).all() == ["after@clinic.test"]
+
+
+def test_a_whole_transaction_statement_alone_commits_on_any_engine(app, db, pg_only):
+    """Run alone, a save is committed by itself: no later commit would reach its connection."""
+    table = LoginFailure.__table__
+    added = sa.insert(table).values(email="alone@clinic.test", ip="192.0.2.9",
+                                    at=sa.func.now()).returning(table.c.id).cte("added")
+    insert = DriverQuery(sa.select(added.c.id).execution_options(**WHOLE_TRANSACTION))
+    engine = make_engine(str(get_engine(app).url.render_as_string(hide_password=False)))
+    try:  # an engine without the web app's reads_outside_transactions listener
+        session = RequestSession(engine)
+        assert len(insert.rows(session, {})) == 1
+        session.close()  # no commit
+    finally:
+        engine.dispose()
+    assert db.exec(select(LoginFailure.email)).all() == ["alone@clinic.test"]
