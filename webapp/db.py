@@ -89,6 +89,12 @@ def reads_only(statement: str) -> bool:
     return statement.lstrip()[:6].upper() == "SELECT" and not _NEEDS_TRANSACTION.search(statement)
 
 
+def runs_alone(statement: str, execution_options) -> bool:
+    """Tell whether a statement needs no transaction around it: a plain read, or a
+    WHOLE_TRANSACTION statement (a complete unit of work that PostgreSQL makes atomic)."""
+    return reads_only(statement) or execution_options.get("whole_transaction", False)
+
+
 def _begin_at_first_write(conn, cursor, statement, _parameters, context, _executemany) -> None:
     # conn is None for a statement sent alone on a request's own connection (DriverQuery).
     if conn is not None and "isolation_level" in conn.get_execution_options():
@@ -96,8 +102,7 @@ def _begin_at_first_write(conn, cursor, statement, _parameters, context, _execut
     dbapi_connection = cursor.connection
     if dbapi_connection.pgconn.transaction_status != TransactionStatus.IDLE:
         return  # a transaction is open: everything runs in it until it ends
-    alone = reads_only(statement) or (
-        context is not None and context.execution_options.get("whole_transaction", False))
+    alone = runs_alone(statement, context.execution_options if context is not None else {})
     # A server-side cursor (stream_results) lives in a transaction whatever it reads.
     alone = alone and not isinstance(cursor, ServerCursor)
     if dbapi_connection.autocommit != alone:
@@ -115,7 +120,7 @@ class RequestSession(Session):
     def commit(self) -> None:
         """Commit; with no transaction open and nothing waiting to be flushed (a page's save
         ran alone and is already committed), there is nothing to do."""
-        if self.in_transaction() or self.new or self.dirty or self.deleted:
+        if not _nothing_sent_yet(self):
             super().commit()
 
     def close(self) -> None:
@@ -170,9 +175,8 @@ class DriverQuery:
             binds = tuple((name, process) for name, process in processors.items() if process)
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
                             for column in self.statement.selected_columns)
-            alone = reads_only(sql) or self.context.execution_options.get("whole_transaction",
-                                                                          False)
-            found = (sql, dict(compiled.params), binds, results if any(results) else (), alone)
+            found = (sql, dict(compiled.params), binds, results if any(results) else (),
+                     runs_alone(sql, self.context.execution_options))
             self._compiled[dialect] = found
         return found
 

@@ -146,7 +146,7 @@ def local_digits(text: str, locale: str | None = None) -> str:
 
 @lru_cache(maxsize=64)
 def _digit_table(locale: str) -> dict | None:
-    digits = NATIVE_DIGITS.get(Locale.parse(locale).default_numbering_system)
+    digits = NATIVE_DIGITS.get(_parsed_locale(locale).default_numbering_system)
     return str.maketrans("0123456789", digits) if digits else None
 
 

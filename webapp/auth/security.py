@@ -96,11 +96,12 @@ def _reuse_signed_form_token() -> None:
     limit: then every page signs afresh. Keyed by the secret key, so a new key signs anew.
     """
     config = current_app.config
-    raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    raw = session.get(field)
     if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None:
         return
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    setattr(g, config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), _signed_form_token(secret, raw))
+    setattr(g, field, _signed_form_token(secret, raw))
 
 
 CSP = (
