@@ -6,6 +6,7 @@ PostgreSQL: NERVETRACK_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -33,3 +34,13 @@ def create_database(kind: str, workdir: str) -> tuple[str, object]:
 
     url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     return url, drop
+
+
+def with_postgresql_folder(prefix: str, run, *args) -> None:
+    """Call run(url, folder, *args) on a temporary PostgreSQL database and folder; drop both."""
+    url, drop = create_database("postgresql", "")
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+            run(url, Path(folder), *args)
+    finally:
+        drop()

@@ -20,13 +20,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_databases import create_database  # noqa: E402
+from bench.bench_databases import with_postgresql_folder  # noqa: E402
 from bench.bench_survey_load import SECRET, prepare  # noqa: E402
 from bench.profile_survey import drive, load  # noqa: E402
 
@@ -83,12 +82,7 @@ def main() -> None:
     if not (shutil.which("valgrind") and shutil.which("callgrind_control")):
         parser.exit(2, "count_instructions.py: valgrind is not installed "
                        "(apt-get install valgrind)\n")
-    url, drop = create_database("postgresql", "")
-    try:
-        with tempfile.TemporaryDirectory(prefix="nt-instructions-") as name:
-            run(url, Path(name), args)
-    finally:
-        drop()
+    with_postgresql_folder("nt-instructions-", run, args)
 
 
 def run(url: str, folder: Path, args) -> None:

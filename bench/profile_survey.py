@@ -19,7 +19,6 @@ import io
 import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.bench_databases import create_database  # noqa: E402
+from bench.bench_databases import with_postgresql_folder  # noqa: E402
 from bench.bench_survey_load import SECRET, prepare  # noqa: E402
 from bench.floor_app import create_floor_app  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -91,12 +90,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=64)
     parser.add_argument("--profile", choices=["GET", "POST"])
     args = parser.parse_args()
-    url, drop = create_database("postgresql", "")
-    try:
-        with tempfile.TemporaryDirectory(prefix="nt-profile-") as folder:
-            run(url, Path(folder), args)
-    finally:
-        drop()
+    with_postgresql_folder("nt-profile-", run, args)
 
 
 def run(url: str, folder: Path, args) -> None:
